@@ -1,0 +1,94 @@
+"""The loaded-model handle shared by every part of jacgui."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import JacguiError
+from .spec import TensorInfo
+
+#: Batched model call: ``{input name: (B, *shape) tensor}`` -> ``{output name: (B, *shape)}``.
+#: It runs in inference mode, accepts any B >= 1 and is traceable by ``tf.function``.
+ForwardFn = Callable[[Mapping[str, Any]], Mapping[str, Any]]
+
+
+@dataclass(eq=False)
+class ModelHandle:
+    """A model ready to be differentiated.
+
+    Attributes
+    ----------
+    path : str
+        Where it was loaded from.
+    format : str
+        ``"keras"``, ``"h5"``, ``"savedmodel"`` or ``"python"``.
+    inputs, outputs : tuple of TensorInfo
+        Every input and output, in the model's order.
+    forward : ForwardFn
+        The batched, inference-mode call (see :data:`ForwardFn`).
+    default_point : dict of str to ndarray
+        One value per input, shaped like the input (no batch dimension).
+    point_source : str
+        Where the default point came from: ``"file"``, ``"sidecar"`` or ``"zeros"``.
+    param_count : int or None
+        Number of weights, when known.
+    make_float64 : callable or None
+        Builds a float64 version of ``forward`` for accurate finite differences; ``None`` when the
+        model is fixed at its saved precision (SavedModel).
+    notes : tuple of str
+        Things the user should know about how the model was loaded.
+    """
+
+    path: str
+    format: str
+    inputs: tuple[TensorInfo, ...]
+    outputs: tuple[TensorInfo, ...]
+    forward: ForwardFn
+    default_point: dict[str, np.ndarray]
+    point_source: str = "zeros"
+    param_count: int | None = None
+    make_float64: Callable[[], ForwardFn] | None = None
+    notes: tuple[str, ...] = ()
+    source: Any = None
+    # Cached traced functions, keyed by the engine; lives as long as the model.
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    def input(self, name: str | None = None) -> TensorInfo:
+        """The input called ``name``, or the first input."""
+        return _pick(self.inputs, name, "input")
+
+    def output(self, name: str | None = None) -> TensorInfo:
+        """The output called ``name``, or the first output."""
+        return _pick(self.outputs, name, "output")
+
+    def float64_forward(self) -> ForwardFn | None:
+        """The float64 version of ``forward``, built once; ``None`` when not available."""
+        if self.make_float64 is None:
+            return None
+        if "float64_forward" not in self.cache:
+            self.cache["float64_forward"] = self.make_float64()
+        return self.cache["float64_forward"]
+
+    def summary(self) -> str:
+        """Multi-line description of inputs, outputs and parameters."""
+        lines = [f"model: {self.path} ({self.format})"]
+        lines += [f"  input  {spec.describe()}" for spec in self.inputs]
+        lines += [f"  output {spec.describe()}" for spec in self.outputs]
+        if self.param_count is not None:
+            lines.append(f"  parameters: {self.param_count:,}")
+        lines += [f"  note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+def _pick(specs: tuple[TensorInfo, ...], name: str | None, kind: str) -> TensorInfo:
+    if name is None:
+        return specs[0]
+    for spec in specs:
+        if spec.name == name:
+            return spec
+    known = ", ".join(s.name for s in specs)
+    raise JacguiError(f"no {kind} named {name!r}; the model has: {known}")

@@ -1,0 +1,78 @@
+"""Descriptions of a model's inputs and outputs, and their element labels."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """One input or output of a model, without the batch dimension.
+
+    Attributes
+    ----------
+    name : str
+        The name used to select it (Keras input name, output name, signature key).
+    shape : tuple of int
+        Shape of one sample, without the batch dimension.
+    dtype : str
+        NumPy-style dtype name, e.g. ``"float32"`` or ``"int32"``.
+    feature_names : tuple of str, optional
+        One human name per flattened element, when the model file provides them.
+    """
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str = "float32"
+    feature_names: tuple[str, ...] | None = None
+
+    @property
+    def size(self) -> int:
+        """Number of elements in one sample."""
+        return int(math.prod(self.shape))
+
+    @property
+    def is_float(self) -> bool:
+        """Whether the tensor can be differentiated with respect to."""
+        return self.dtype.startswith(("float", "bfloat"))
+
+    @property
+    def is_image(self) -> bool:
+        """Whether the shape looks like an image (H, W) or (H, W, C) with C in 1, 3, 4."""
+        if len(self.shape) == 2:
+            return min(self.shape) >= 4
+        return len(self.shape) == 3 and self.shape[2] in (1, 3, 4) and min(self.shape[:2]) >= 4
+
+    def element_labels(self) -> list[str]:
+        """Display label of every flattened (row-major) element."""
+        return element_labels(self.name, self.shape, self.feature_names)
+
+    def describe(self) -> str:
+        """One-line summary such as ``x (8,) float32``."""
+        return f"{self.name} {self.shape} {self.dtype}"
+
+
+def element_labels(
+    name: str, shape: tuple[int, ...], feature_names: tuple[str, ...] | None = None
+) -> list[str]:
+    """Labels for the flattened elements of a tensor.
+
+    Feature names win when their count matches; otherwise ``x[3]`` for a vector, ``x[r,c,ch]``
+    for a shaped tensor and ``x`` for a scalar.
+    """
+    size = int(math.prod(shape))
+    if feature_names is not None and len(feature_names) == size:
+        return [str(n) for n in feature_names]
+    if len(shape) == 0:
+        return [name]
+    if len(shape) == 1:
+        return [f"{name}[{i}]" for i in range(size)]
+    labels = []
+    for flat in range(size):
+        index = []
+        for dim in reversed(shape):
+            index.append(flat % dim)
+            flat //= dim
+        labels.append(f"{name}[{','.join(str(i) for i in reversed(index))}]")
+    return labels
