@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,9 @@ class TensorInfo:
             return min(self.shape) >= 4
         return len(self.shape) == 3 and self.shape[2] in (1, 3, 4) and min(self.shape[:2]) >= 4
 
-    def element_labels(self) -> list[str]:
-        """Display label of every flattened (row-major) element."""
-        return element_labels(self.name, self.shape, self.feature_names)
+    def element_labels(self) -> tuple[str, ...]:
+        """Display label of every flattened (row-major) element (computed once per spec)."""
+        return _cached_labels(self.name, self.shape, self.feature_names)
 
     def describe(self) -> str:
         """One-line summary such as ``x (8,) float32``."""
@@ -76,3 +77,11 @@ def element_labels(
             flat //= dim
         labels.append(f"{name}[{','.join(str(i) for i in reversed(index))}]")
     return labels
+
+
+@lru_cache(maxsize=64)
+def _cached_labels(
+    name: str, shape: tuple[int, ...], feature_names: tuple[str, ...] | None
+) -> tuple[str, ...]:
+    # A 12288-pixel input takes milliseconds to label: too slow for every live update.
+    return tuple(element_labels(name, shape, feature_names))

@@ -1,0 +1,192 @@
+"""The Jacobian engine: the one entry point for every method.
+
+``run_job`` takes a :class:`~jacgui.core.job.JacobianJob`, reports progress between chunks,
+checks the cancel token there, and returns a :class:`~jacgui.core.job.JacobianResult`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from . import dependence
+from ._tf import tf
+from .autodiff import autodiff_jacobian
+from .errors import JacguiError
+from .finite_diff import fd_jacobian
+from .handle import ModelHandle
+from .job import (
+    DEFAULT_MEMORY_BUDGET,
+    CancelToken,
+    JacobianJob,
+    JacobianOptions,
+    JacobianResult,
+    Progress,
+    ProgressCallback,
+)
+from .planning import Plan, check_method, make_plan
+from .selection import Selection, graph_facts, other_tensors, select
+
+
+def complete_point(model: ModelHandle, point: Any = None,
+                   input: str | None = None) -> dict[str, np.ndarray]:
+    """A value for every input: ``point`` for the selected one, defaults for the rest.
+
+    ``point`` may be ``None`` (the default point), an array for ``input`` (the first input when
+    ``None``), or a mapping from input names to arrays. Every value is validated.
+    """
+    from .points import validate_point
+
+    values = {name: np.asarray(v) for name, v in model.default_point.items()}
+    if point is None:
+        pass
+    elif isinstance(point, Mapping):
+        for name in point:
+            model.input(name)  # unknown names are an error, not silently ignored
+        values.update(point)
+    else:
+        values[model.input(input).name] = point
+    return {spec.name: validate_point(values.get(spec.name, np.zeros(spec.shape)), spec)
+            for spec in model.inputs}
+
+
+def _evaluation(model: ModelHandle, job: JacobianJob) -> tuple[Selection, list[str]]:
+    """Pick the forward function and dtype: float64 for finite differences where possible."""
+    notes: list[str] = []
+    forward, dtype = None, None
+    if job.method.startswith("fd") and job.options.dtype != "float32":
+        try:
+            forward = model.float64_forward()
+        except JacguiError as error:
+            notes.append(f"float64 evaluation failed ({error}); used the model's precision")
+        if forward is not None:
+            dtype = "float64"
+        elif job.options.dtype == "float64" and not notes:
+            notes.append("this model is fixed at its saved precision; differences use float32")
+    return select(model, job.input, job.output, forward, dtype), notes
+
+
+def plan_job(job: JacobianJob) -> Plan:
+    """The method, chunking and memory estimate for ``job``, without computing anything."""
+    check_method(job.method)
+    point = complete_point(job.model, job.point, job.input)
+    selection, _ = _evaluation(job.model, job)
+    others = _others(job.model, selection, point)
+    elements, _ = _facts(job.model, selection, others)
+    return make_plan(job.method, selection.m, selection.n, np.dtype(selection.dtype).itemsize,
+                     elements, job.options.memory_budget, job.method)
+
+
+def run_job(job: JacobianJob, progress: ProgressCallback | None = None,
+            cancel: CancelToken | None = None) -> JacobianResult:
+    """Compute the Jacobian that ``job`` describes.
+
+    Raises
+    ------
+    JacguiError
+        For anything the user can fix; the message is one line.
+    JacobianCancelled
+        When ``cancel`` is set; nothing is returned.
+    """
+    start = time.perf_counter()
+    check_method(job.method)
+    model = job.model
+    point = complete_point(model, job.point, job.input)
+    selection, warnings = _evaluation(model, job)
+    others = _others(model, selection, point)
+    elements, suspects = _facts(model, selection, others)
+    plan = make_plan(job.method, selection.m, selection.n, np.dtype(selection.dtype).itemsize,
+                     elements, job.options.memory_budget, job.method)
+
+    def chunk_done(done: int) -> None:
+        if progress is not None:
+            progress(Progress(job.job_id, done, plan.n_chunks))
+
+    chunk_done(0)
+    x = point[selection.input.name].reshape(-1)
+    reason, steps, error = plan.reason, None, None
+    if plan.method.startswith("fd"):
+        outputs, matrix, steps, error = fd_jacobian(
+            selection, x, others, plan, model.cache, job.options.step, cancel, chunk_done)
+        reason = f"{reason}; evaluated in {selection.dtype}"
+    else:
+        x_tensor = tf().constant(x, dtype=selection.dtype)
+        outputs, matrix, connected, note = autodiff_jacobian(
+            selection, x_tensor, others, plan, model.cache, cancel, chunk_done)
+        if note:
+            reason = f"{reason}; {note}"
+        if not connected:
+            warnings.append(dependence.explain_disconnected(
+                selection, x, others, model.cache, suspects))
+        elif (warning := dependence.zero_column_warning(matrix, suspects)) is not None:
+            warnings.append(warning)
+    warnings += _nan_warnings(outputs, matrix)
+    return JacobianResult(
+        matrix=matrix, outputs=outputs, point=x, input_labels=selection.input.element_labels(),
+        output_labels=selection.output.element_labels(), input_name=selection.input.name,
+        output_name=selection.output.name, input_shape=selection.input.shape,
+        output_shape=selection.output.shape, method=plan.method, method_reason=reason,
+        seconds=time.perf_counter() - start, steps=steps, error_estimate=error,
+        chunks=plan.n_chunks, warnings=tuple(warnings), job_id=job.job_id,
+        extra={"plan": plan, "dtype": selection.dtype},
+    )
+
+
+def jacobian(model: ModelHandle, point: Any = None, *, method: str = "auto",
+             input: str | None = None, output: str | None = None, step: float | None = None,
+             dtype: str | None = None, memory_budget: int = DEFAULT_MEMORY_BUDGET,
+             progress: ProgressCallback | None = None,
+             cancel: CancelToken | None = None) -> JacobianResult:
+    """Jacobian of ``output`` with respect to ``input`` at ``point``.
+
+    Parameters
+    ----------
+    model : ModelHandle
+        From :func:`jacgui.load_model`.
+    point : array, mapping or None
+        See :func:`complete_point`; ``None`` uses the model's default point.
+    method : {"auto", "reverse", "forward", "fd-forward", "fd-central"}
+    input, output : str, optional
+        Names of the input and output to differentiate; the first of each by default.
+    step : float, optional
+        Relative finite-difference step ``c`` in ``h_j = c * max(1, |x_j|)``.
+    dtype : {"float32", "float64"}, optional
+        Evaluation dtype for finite differences (float64 where the model allows it).
+    memory_budget : int
+        Bytes; sets the chunk size.
+    progress, cancel
+        Called between chunks / checked between chunks.
+
+    Returns
+    -------
+    JacobianResult
+    """
+    options = JacobianOptions(step=step, dtype=dtype, memory_budget=memory_budget)
+    job = JacobianJob(model, {} if point is None else point, method, input, output, options)
+    if point is not None and not isinstance(point, Mapping):
+        job = JacobianJob(model, {model.input(input).name: point}, method, input, output, options)
+    return run_job(job, progress, cancel)
+
+
+def _others(model: ModelHandle, selection: Selection, point: dict[str, np.ndarray]) -> tuple:
+    return other_tensors(model, selection, point,
+                         lambda spec: selection.dtype if spec.is_float else spec.dtype)
+
+
+def _facts(model: ModelHandle, selection: Selection, others: tuple) -> tuple[int, tuple[str, ...]]:
+    key = ("facts", selection.input.name, selection.output.name, selection.dtype)
+    if key not in model.cache:
+        model.cache[key] = graph_facts(selection, others)
+    return model.cache[key]
+
+
+def _nan_warnings(outputs: np.ndarray, matrix: np.ndarray) -> list[str]:
+    warnings = []
+    if (bad := int(np.sum(~np.isfinite(outputs)))) > 0:
+        warnings.append(f"f(x) has {bad} non-finite value(s) at this point")
+    if (bad := int(np.sum(~np.isfinite(matrix)))) > 0:
+        warnings.append(f"{bad} of {matrix.size} Jacobian cells are NaN or infinite")
+    return warnings

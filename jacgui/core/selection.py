@@ -1,0 +1,123 @@
+"""The function being differentiated: one input to one output, other inputs held fixed.
+
+A model's batched ``forward`` is narrowed to ``f(x_flat_batch) -> y_flat_batch`` with shapes
+(B, n) -> (B, m). The other inputs travel as traced arguments rather than constants, so a new
+point never retraces the cached ``tf.function``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._tf import tf
+from .errors import NotDifferentiableError
+from .handle import ForwardFn, ModelHandle
+from .spec import TensorInfo
+
+# Ops whose gradient is missing or identically zero: a Jacobian that flows through them is a lie.
+NON_DIFFERENTIABLE_OPS = frozenset(
+    {
+        "ArgMax", "ArgMin", "Round", "Floor", "Ceil", "Rint", "Sign", "StopGradient",
+        "FloorDiv", "FloorMod", "Equal", "NotEqual", "Greater", "GreaterEqual", "Less",
+        "LessEqual", "TopKV2", "UniqueV2", "Unique", "Bucketize", "OneHot", "IsNan",
+        "PreventGradient",
+    }
+)  # fmt: skip
+# Weights and constants are paid for once, not per Jacobian row.
+_NOT_ACTIVATIONS = frozenset({"ReadVariableOp", "VarHandleOp", "Const", "Placeholder"})
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which input and output are differentiated, and the narrowed function."""
+
+    input: TensorInfo
+    output: TensorInfo
+    others: tuple[str, ...]
+    fn: Callable[[Any, tuple], Any]
+    dtype: str
+
+    @property
+    def n(self) -> int:
+        """Flattened input size."""
+        return self.input.size
+
+    @property
+    def m(self) -> int:
+        """Flattened output size."""
+        return self.output.size
+
+
+def select(model: ModelHandle, input_name: str | None, output_name: str | None,
+           forward: ForwardFn | None = None, dtype: str | None = None) -> Selection:
+    """Narrow ``model`` to ``f: (B, n) -> (B, m)`` for one input and one output."""
+    in_spec = model.input(input_name)
+    out_spec = model.output(output_name)
+    if not in_spec.is_float:
+        raise NotDifferentiableError(
+            f"input {in_spec.name!r} is {in_spec.dtype}: integer inputs cannot be differentiated "
+            "(an Embedding looks up rows, it has no slope); choose a float input"
+        )
+    forward = forward or model.forward
+    dtype = dtype or in_spec.dtype
+    others = tuple(s.name for s in model.inputs if s.name != in_spec.name)
+    in_shape, out_name, m = tuple(in_spec.shape), out_spec.name, out_spec.size
+    tf_ = tf()  # resolved here: AutoGraph would try to convert the lazy importer when traced
+
+    def fn(x_batch: Any, other_values: tuple) -> Any:
+        batch = tf_.shape(x_batch)[0]
+        feeds = {in_spec.name: tf_.reshape(x_batch, (-1, *in_shape))}
+        for name, value in zip(others, other_values):
+            feeds[name] = tf_.repeat(value[None], batch, axis=0)
+        y = forward(feeds)[out_name]
+        return tf_.reshape(tf_.cast(y, x_batch.dtype), (-1, m))
+
+    return Selection(in_spec, out_spec, others, fn, dtype)
+
+
+def other_tensors(model: ModelHandle, selection: Selection, point: Mapping[str, np.ndarray],
+                  dtype_for: Callable[[TensorInfo], str] | None = None) -> tuple:
+    """The held-fixed inputs as tensors in the order ``selection.fn`` expects."""
+    values = []
+    for name in selection.others:
+        spec = model.input(name)
+        dtype = dtype_for(spec) if dtype_for else spec.dtype
+        values.append(tf().constant(np.asarray(point[name]), dtype=dtype))
+    return tuple(values)
+
+
+def graph_facts(selection: Selection, others: tuple) -> tuple[int, tuple[str, ...]]:
+    """Trace ``f`` once at batch 1: float elements of all intermediates, and suspect ops.
+
+    The element count sizes the chunks; the op list explains zero gradients. Ops nested in
+    called functions (SavedModels) are included through the graph's function library.
+    """
+    x_spec = tf().TensorSpec((1, selection.n), selection.dtype)
+    other_specs = tuple(tf().TensorSpec(v.shape, v.dtype) for v in others)
+    concrete = tf().function(selection.fn).get_concrete_function(x_spec, other_specs)
+    elements = 0
+    for op in concrete.graph.get_operations():
+        if op.type in _NOT_ACTIVATIONS:
+            continue
+        for out in op.outputs:
+            if out.dtype.is_floating and out.shape.is_fully_defined():
+                elements += int(np.prod(out.shape.as_list()))
+    graph_def = concrete.graph.as_graph_def()
+    nodes = list(graph_def.node)
+    for function in graph_def.library.function:
+        nodes.extend(function.node_def)
+    suspects = {node.op for node in nodes if node.op in NON_DIFFERENTIABLE_OPS}
+    for node in nodes:
+        if node.op == "Cast":
+            target = tf().dtypes.as_dtype(node.attr["DstT"].type)
+            if target.is_integer or target.is_bool:
+                suspects.add(f"Cast to {target.name}")
+    op_types = {node.op for node in nodes}
+    if any(op in op_types for op in ("PartitionedCall", "StatefulPartitionedCall")):
+        # Intermediates inside called functions are invisible to the loop above.
+        elements = max(elements, 16 * (selection.n + selection.m))
+    return max(elements, selection.n + selection.m), tuple(sorted(suspects))
