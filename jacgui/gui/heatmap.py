@@ -1,0 +1,366 @@
+"""Interactive Jacobian heatmap: rows are outputs, columns are inputs, one pixel per cell."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from . import colormaps
+from .heatmap_axes import LabelAxis
+from .heatmap_item import JacobianImageItem, NanBackdrop, SelectionMarker
+from .heatmap_math import cell_at, color_levels, max_abs_finite, symlog, symlog_threshold
+from .heatmap_math import symlog_ticks
+
+if TYPE_CHECKING:
+    from jacgui.core.job import JacobianResult
+
+__all__ = ["HeatmapView", "VALUE_SCALES"]
+
+VALUE_SCALES = ("linear", "symlog")
+_FOREGROUND = "k"
+_ARROWS = {
+    QtCore.Qt.Key.Key_Up: (-1, 0),
+    QtCore.Qt.Key.Key_Down: (1, 0),
+    QtCore.Qt.Key.Key_Left: (0, -1),
+    QtCore.Qt.Key.Key_Right: (0, 1),
+}
+
+
+class HeatmapView(QtWidgets.QWidget):
+    """Heatmap of a Jacobian with labelled axes, a colour bar, hover read-out and selection.
+
+    Signals
+    -------
+    cell_clicked(int, int)
+        ``(row, col)`` of a left click on a cell.
+    cell_hovered(int, int)
+        ``(row, col)`` under the mouse; ``(-1, -1)`` when it leaves the image.
+    selection_changed(int, int)
+        ``(row, col)`` of the selected cell after any change (click, arrow key,
+        :meth:`select_cell`); ``(-1, -1)`` when the selection is cleared.
+    """
+
+    cell_clicked = QtCore.Signal(int, int)
+    cell_hovered = QtCore.Signal(int, int)
+    selection_changed = QtCore.Signal(int, int)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._result: JacobianResult | None = None
+        self._matrix: np.ndarray | None = None
+        self._colormap = colormaps.DEFAULT_COLORMAP
+        self._value_scale = "linear"
+        self._selected: tuple[int, int] | None = None
+        self._hovered: tuple[int, int] | None = None
+
+        self._glw = pg.GraphicsLayoutWidget()
+        self._glw.setBackground("w")
+        self._left = LabelAxis("left")
+        self._bottom = LabelAxis("bottom")
+        self._plot = self._glw.addPlot(axisItems={"left": self._left, "bottom": self._bottom})
+        self._setup_plot()
+
+        self._image = JacobianImageItem(self._on_image_click, self._on_image_hover)
+        self._backdrop = NanBackdrop()
+        self._plot.addItem(self._backdrop, ignoreBounds=True)
+        self._plot.addItem(self._image)
+        self._marker = SelectionMarker(lambda item: self._plot.addItem(item, ignoreBounds=True))
+
+        self._bar = pg.ColorBarItem(
+            values=(-1.0, 1.0),
+            colorMap=colormaps.get_colormap(self._colormap),
+            interactive=False,
+            colorMapMenu=False,
+            width=18,
+        )
+        self._bar.setImageItem(self._image, insert_in=self._plot)
+        for side in ("left", "right", "top", "bottom"):
+            axis = self._bar.getAxis(side)
+            axis.setPen(_FOREGROUND)
+            axis.setTextPen(_FOREGROUND)
+
+        self._hover_label = QtWidgets.QLabel()
+        self._hover_label.setFont(QtGui.QFontDatabase.systemFont(
+            QtGui.QFontDatabase.SystemFont.FixedFont))
+        self._hover_label.setTextInteractionFlags(
+            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._hover_label.setMinimumHeight(self._hover_label.fontMetrics().height() + 4)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self._glw, 1)
+        layout.addWidget(self._hover_label)
+
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        # Arrow keys reach the graphics view first when it has focus; catch them there.
+        self._glw.installEventFilter(self)
+        self.set_result(None)
+
+    # ----------------------------------------------------------------- public API
+    def set_result(
+        self,
+        result: JacobianResult | None,
+        matrix: np.ndarray | None = None,
+        title: str = "",
+    ) -> None:
+        """Show ``result`` (or clear the view when ``None``).
+
+        Parameters
+        ----------
+        result : JacobianResult or None
+            Supplies labels and names; its ``matrix`` is shown unless ``matrix`` is given.
+        matrix : ndarray, optional
+            A matrix of the same shape to show instead (``|J|``, elasticities, ...).
+        title : str
+            Plot title; empty for none.
+        """
+        old_shape = None if self._matrix is None else self._matrix.shape
+        self._result = result
+        if result is None:
+            self._matrix = None
+            self._image.clear()
+            self._left.set_labels(())
+            self._bottom.set_labels(())
+            self._plot.setLabel("left", "output")
+            self._plot.setLabel("bottom", "input")
+            self._backdrop.set_shape(0, 0)
+        else:
+            data = np.asarray(result.matrix if matrix is None else matrix, dtype=float)
+            if data.ndim != 2 or data.shape != tuple(result.matrix.shape):
+                raise ValueError(f"matrix shape {data.shape} != result shape {result.matrix.shape}")
+            self._matrix = data
+            rows, cols = data.shape
+            self._left.set_labels(result.output_labels)
+            self._bottom.set_labels(result.input_labels)
+            self._plot.setLabel("left", _axis_title("output", result.output_name))
+            self._plot.setLabel("bottom", _axis_title("input", result.input_name))
+            self._backdrop.set_shape(rows, cols)
+            self._update_image()
+            self._plot.vb.setLimits(xMin=0, xMax=cols, yMin=0, yMax=rows)
+            self._plot.setRange(xRange=(0, cols), yRange=(0, rows), padding=0)
+        self._plot.setTitle(title or None)
+        self._hovered = None
+        self._update_hover_label()
+        if self._selected is not None and (self._matrix is None or self._matrix.shape != old_shape):
+            self._set_selection(None)
+        elif self._selected is not None:
+            self._marker.show_cell(*self._selected)
+
+    def result(self) -> JacobianResult | None:
+        """The result shown, or ``None``."""
+        return self._result
+
+    def matrix(self) -> np.ndarray | None:
+        """The matrix shown (before any symlog transform), or ``None``."""
+        return self._matrix
+
+    def set_colormap(self, name: str) -> None:
+        """Colour the cells with ``name`` (see :func:`jacgui.gui.colormaps.available_colormaps`).
+
+        Parameters
+        ----------
+        name : str
+        """
+        cmap = colormaps.get_colormap(name)
+        self._colormap = name
+        self._bar.setColorMap(cmap)
+        self._update_image()
+
+    def colormap(self) -> str:
+        """Name of the colour map in use."""
+        return self._colormap
+
+    def set_value_scale(self, scale: str) -> None:
+        """Map values to colours linearly or by ``sign(J) log10(1 + |J|/t)`` (``"symlog"``).
+
+        The colour-bar ticks always show real J values; ``t`` is given in its label.
+
+        Parameters
+        ----------
+        scale : {'linear', 'symlog'}
+        """
+        if scale not in VALUE_SCALES:
+            raise ValueError(f"value scale must be one of {VALUE_SCALES}, not {scale!r}")
+        self._value_scale = scale
+        self._update_image()
+
+    def value_scale(self) -> str:
+        """``"linear"`` or ``"symlog"``."""
+        return self._value_scale
+
+    def levels(self) -> tuple[float, float]:
+        """Colour levels in real J units (``±max|J|`` for diverging maps)."""
+        if self._matrix is None:
+            return (-1.0, 1.0)
+        return color_levels(self._matrix, colormaps.is_diverging(self._colormap))
+
+    def nan_count(self) -> int:
+        """Number of cells without a finite value (shown grey)."""
+        return 0 if self._matrix is None else int(np.count_nonzero(~np.isfinite(self._matrix)))
+
+    def hover_text(self) -> str:
+        """Read-out of the hovered cell: labels, (row, col) and value; empty when none."""
+        return "" if self._hovered is None else self.cell_text(*self._hovered)
+
+    def cell_text(self, row: int, col: int) -> str:
+        """Read-out of any cell, in the same format as :meth:`hover_text`."""
+        if self._result is None or self._matrix is None:
+            return ""
+        value = float(self._matrix[row, col])
+        shown = f"{value:.6g}" if np.isfinite(value) else f"{value} (no data)"
+        out = _label(self._result.output_labels, row)
+        inp = _label(self._result.input_labels, col)
+        return f"∂ {out} / ∂ {inp}   (row {row}, col {col})   = {shown}"
+
+    def select_cell(self, row: int, col: int) -> None:
+        """Select and outline cell ``(row, col)``; emits ``selection_changed``.
+
+        Raises
+        ------
+        IndexError
+            If there is no such cell.
+        """
+        if self._matrix is None:
+            raise IndexError("no result is shown")
+        rows, cols = self._matrix.shape
+        if not (0 <= row < rows and 0 <= col < cols):
+            raise IndexError(f"cell ({row}, {col}) outside {rows} x {cols}")
+        self._set_selection((row, col))
+
+    def clear_selection(self) -> None:
+        """Remove the selection; emits ``selection_changed(-1, -1)`` if there was one."""
+        self._set_selection(None)
+
+    def selected_cell(self) -> tuple[int, int] | None:
+        """``(row, col)`` of the selected cell, or ``None``."""
+        return self._selected
+
+    def cell_scene_pos(self, row: int, col: int) -> QtCore.QPointF:
+        """Centre of cell ``(row, col)`` in scene coordinates."""
+        return self._image.mapToScene(QtCore.QPointF(col + 0.5, row + 0.5))
+
+    def graphics_view(self) -> pg.GraphicsLayoutWidget:
+        """The graphics view holding plot and colour bar (what picture export renders)."""
+        return self._glw
+
+    def plot_item(self) -> pg.PlotItem:
+        """The plot item (axes, image, selection marker)."""
+        return self._plot
+
+    def image_item(self) -> JacobianImageItem:
+        """The image item: one pixel per cell."""
+        return self._image
+
+    def colorbar(self) -> pg.ColorBarItem:
+        """The colour bar beside the plot."""
+        return self._bar
+
+    # ----------------------------------------------------------------- internals
+    def _setup_plot(self) -> None:
+        plot = self._plot
+        plot.invertY(True)  # row 0 (first output) at the top, like a printed matrix
+        plot.setDefaultPadding(0.0)
+        plot.hideButtons()
+        plot.setMenuEnabled(False)
+        plot.showAxes(True, showValues=(True, False, False, True))
+        for side in ("left", "right", "top", "bottom"):
+            axis = plot.getAxis(side)
+            axis.setPen(_FOREGROUND)
+            axis.setTextPen(_FOREGROUND)
+        plot.titleLabel.opts["color"] = _FOREGROUND
+
+    def _update_image(self) -> None:
+        if self._matrix is None:
+            return
+        diverging = colormaps.is_diverging(self._colormap)
+        low, high = color_levels(self._matrix, diverging)
+        axis = self._bar.getAxis("right")
+        if self._value_scale == "symlog":
+            top = max(abs(low), abs(high))
+            t = symlog_threshold(max_abs_finite(self._matrix))
+            data = symlog(self._matrix, t)
+            low, high = float(symlog(low, t)), float(symlog(high, t))
+            axis.setTicks([symlog_ticks(top, t)])
+            axis.setLabel(f"symlog, linear for |J| < {t:.2g}")
+        else:
+            data = self._matrix
+            axis.setTicks(None)
+            axis.setLabel(None)
+        self._image.setImage(data, autoLevels=False, levels=(low, high))
+        self._bar.setLevels((low, high))
+
+    def _on_image_click(self, pos: QtCore.QPointF) -> None:
+        if self._matrix is None:
+            return
+        row, col = cell_at(pos.x(), pos.y(), self._matrix.shape)
+        self.setFocus(QtCore.Qt.FocusReason.MouseFocusReason)
+        self._set_selection((row, col))
+        self.cell_clicked.emit(row, col)
+
+    def _on_image_hover(self, pos: QtCore.QPointF | None) -> None:
+        if self._matrix is None:
+            return
+        cell = None if pos is None else cell_at(pos.x(), pos.y(), self._matrix.shape)
+        if cell == self._hovered:
+            return
+        self._hovered = cell
+        self._update_hover_label()
+        self.cell_hovered.emit(*(cell if cell is not None else (-1, -1)))
+
+    def _set_selection(self, cell: tuple[int, int] | None) -> None:
+        if cell == self._selected:
+            return
+        self._selected = cell
+        if cell is None:
+            self._marker.hide()
+        else:
+            self._marker.show_cell(*cell)
+        self._update_hover_label()
+        self.selection_changed.emit(*(cell if cell is not None else (-1, -1)))
+
+    def _update_hover_label(self) -> None:
+        if self._hovered is not None:
+            text = self.hover_text()
+        elif self._selected is not None and self._matrix is not None:
+            text = "selected: " + self.cell_text(*self._selected)
+        else:
+            text = ""
+        self._hover_label.setText(text)
+
+    def _move_selection(self, d_row: int, d_col: int) -> None:
+        if self._matrix is None:
+            return
+        rows, cols = self._matrix.shape
+        row, col = self._selected if self._selected is not None else (0, 0)
+        if self._selected is not None:
+            row = min(max(row + d_row, 0), rows - 1)
+            col = min(max(col + d_col, 0), cols - 1)
+        self._set_selection((row, col))
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802
+        """Arrow keys move the selection (clamped at the edges)."""
+        step = _ARROWS.get(event.key())
+        if step is None:
+            super().keyPressEvent(event)
+            return
+        self._move_selection(*step)
+        event.accept()
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+        """Route arrow keys pressed in the graphics view to :meth:`keyPressEvent`."""
+        if event.type() == QtCore.QEvent.Type.KeyPress and event.key() in _ARROWS:
+            self.keyPressEvent(event)
+            return True
+        return super().eventFilter(watched, event)
+
+
+def _axis_title(kind: str, name: str) -> str:
+    return f"{kind}: {name}" if name else kind
+
+
+def _label(labels: tuple[str, ...], index: int) -> str:
+    return labels[index] if 0 <= index < len(labels) else f"#{index}"
