@@ -53,8 +53,10 @@ def complete_point(model: ModelHandle, point: Any = None,
             for spec in model.inputs}
 
 
-def _evaluation(model: ModelHandle, job: JacobianJob) -> tuple[Selection, list[str]]:
-    """Pick the forward function and dtype: float64 for finite differences where possible."""
+def selection_for(model: ModelHandle, job: JacobianJob) -> tuple[Selection, list[str]]:
+    """The narrowed function for ``job``, and notes about its precision.
+
+    Pick the forward function and dtype: float64 for finite differences where possible."""
     notes: list[str] = []
     forward, dtype = None, None
     if job.method.startswith("fd") and job.options.dtype != "float32":
@@ -73,8 +75,8 @@ def plan_job(job: JacobianJob) -> Plan:
     """The method, chunking and memory estimate for ``job``, without computing anything."""
     check_method(job.method)
     point = complete_point(job.model, job.point, job.input)
-    selection, _ = _evaluation(job.model, job)
-    others = _others(job.model, selection, point)
+    selection, _ = selection_for(job.model, job)
+    others = held_inputs(job.model, selection, point)
     elements, _ = _facts(job.model, selection, others)
     return make_plan(job.method, selection.m, selection.n, np.dtype(selection.dtype).itemsize,
                      elements, job.options.memory_budget, job.method)
@@ -95,8 +97,8 @@ def run_job(job: JacobianJob, progress: ProgressCallback | None = None,
     check_method(job.method)
     model = job.model
     point = complete_point(model, job.point, job.input)
-    selection, warnings = _evaluation(model, job)
-    others = _others(model, selection, point)
+    selection, warnings = selection_for(model, job)
+    others = held_inputs(model, selection, point)
     elements, suspects = _facts(model, selection, others)
     plan = make_plan(job.method, selection.m, selection.n, np.dtype(selection.dtype).itemsize,
                      elements, job.options.memory_budget, job.method)
@@ -171,7 +173,8 @@ def jacobian(model: ModelHandle, point: Any = None, *, method: str = "auto",
     return run_job(job, progress, cancel)
 
 
-def _others(model: ModelHandle, selection: Selection, point: dict[str, np.ndarray]) -> tuple:
+def held_inputs(model: ModelHandle, selection: Selection, point: dict[str, np.ndarray]) -> tuple:
+    """The inputs held fixed, as tensors in the evaluation dtype."""
     return other_tensors(model, selection, point,
                          lambda spec: selection.dtype if spec.is_float else spec.dtype)
 

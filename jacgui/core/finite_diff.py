@@ -56,40 +56,48 @@ def fd_jacobian(
         The absolute step used for each input.
     error : ndarray (m, n)
         Estimated absolute error per cell: the truncation error from comparing steps h and 2h,
-        plus the round-off error ``eps * |f| / h``.
+        plus the round-off error ``8 eps |f| / h``.
     """
     central = plan.method == "fd-central"
     dtype = selection.dtype
-    eps = float(np.finfo(dtype).eps)
     c = relative_step if relative_step is not None else default_relative_step(central, dtype)
     steps = steps_for(x, c, dtype)
     x_eval = x.astype(dtype)
     f = batched_function(selection, others, cache)
     f0 = f(x_eval[None], others).numpy()[0].astype(np.float64)
-    m, n = selection.m, selection.n
-    matrix = np.empty((m, n))
-    error = np.empty((m, n))
+    matrix = np.empty((selection.m, selection.n))
+    error = np.empty_like(matrix)
     for index in range(plan.n_chunks):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        cols = np.arange(index * plan.chunk, min(n, (index + 1) * plan.chunk))
-        k = len(cols)
-        shift = np.zeros((k, n))
-        shift[np.arange(k), cols] = steps[cols]
-        signs = (1, -1, 2, -2) if central else (1, 2)
-        batch = np.concatenate([x_eval + s * shift for s in signs]).astype(dtype)
-        values = f(batch, others).numpy().astype(np.float64).reshape(len(signs), k, m)
-        h = steps[cols][:, None]
-        if central:
-            d1 = (values[0] - values[1]) / (2 * h)
-            d2 = (values[2] - values[3]) / (4 * h)
-            truncation = np.abs(d1 - d2) / 3  # O(h^2): D(2h) - D(h) is about 3 C h^2
-        else:
-            d1 = (values[0] - f0) / h
-            d2 = (values[1] - f0) / (2 * h)
-            truncation = np.abs(d1 - d2)  # O(h): D(2h) - D(h) is about C h
-        roundoff = 2 * eps * np.maximum(np.abs(f0)[None, :], np.abs(values[0])) / h
-        matrix[:, cols] = d1.T
-        error[:, cols] = (truncation + roundoff).T
+        cols = np.arange(index * plan.chunk, min(selection.n, (index + 1) * plan.chunk))
+        matrix[:, cols], error[:, cols] = difference_columns(
+            f, others, x_eval, f0, steps, cols, central)
         chunk_done(index + 1)
     return f0, matrix, steps, error
+
+
+def difference_columns(f: Callable[[Any, tuple], Any], others: tuple, x_eval: np.ndarray,
+                       f0: np.ndarray, steps: np.ndarray, cols: np.ndarray,
+                       central: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Columns ``cols`` of the Jacobian and their error estimate, from one batched call."""
+    dtype = x_eval.dtype
+    eps = float(np.finfo(dtype).eps)
+    k, n, m = len(cols), x_eval.size, f0.size
+    shift = np.zeros((k, n))
+    shift[np.arange(k), cols] = steps[cols]
+    signs = (1, -1, 2, -2) if central else (1, 2)
+    batch = np.concatenate([x_eval + s * shift for s in signs]).astype(dtype)
+    values = f(batch, others).numpy().astype(np.float64).reshape(len(signs), k, m)
+    h = steps[cols][:, None]
+    if central:
+        d1 = (values[0] - values[1]) / (2 * h)
+        d2 = (values[2] - values[3]) / (4 * h)
+        truncation = np.abs(d1 - d2) / 3  # O(h^2): D(2h) - D(h) is about 3 C h^2
+    else:
+        d1 = (values[0] - f0) / h
+        d2 = (values[1] - f0) / (2 * h)
+        truncation = np.abs(d1 - d2)  # O(h): D(2h) - D(h) is about C h
+    # A network evaluates f to a few ulps, not to one: assume 8 eps relative accuracy of f.
+    roundoff = 8 * eps * np.maximum(np.abs(f0)[None, :], np.abs(values[0])) / h
+    return d1.T, (truncation + roundoff).T

@@ -1,0 +1,164 @@
+"""The engine against Jacobians known in closed form.
+
+Tolerances: AD runs in float32, so it agrees with the float64 truth to float32 round-off,
+about 1e-6 relative to max|J| (we allow 1e-5). Finite differences run in float64 (the models
+offer a float64 forward): forward differences have O(h) = O(sqrt(eps)) ~ 1e-8 error, central
+O(h^2) = O(eps^(2/3)) ~ 1e-10, and each must lie within its own per-cell error estimate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jacgui.core import CancelToken, JacobianCancelled, JacobianJob, JacobianOptions
+from jacgui.core.autodiff import TRACE_COUNTS
+from jacgui.core.engine import jacobian, plan_job, run_job
+from jacgui.core.errors import JacguiError, JacobianTooLargeError, NotDifferentiableError
+
+from .analytic import linear_layer, tanh_mlp, two_in_two_out
+
+AD = ("auto", "reverse", "forward")
+FD = ("fd-forward", "fd-central")
+AD_RTOL = 1e-5
+
+
+@pytest.fixture(scope="module")
+def mlp():
+    return tanh_mlp()
+
+
+@pytest.mark.parametrize("method", AD + FD)
+def test_linear_layer_is_w_transposed(method):
+    model, wt = linear_layer()
+    result = jacobian(model, method=method)
+    tol = AD_RTOL * np.abs(wt).max() if method in AD else 1e-7
+    np.testing.assert_allclose(result.matrix, wt, atol=tol, rtol=0)
+    assert result.shape == (4, 6)
+
+
+@pytest.mark.parametrize("method", AD)
+def test_tanh_mlp_matches_hand_derivation(mlp, method):
+    model, truth = mlp
+    x = np.array([0.3, -0.2, 0.9, 1.1, -1.4, 0.05, 0.7])
+    expected, outputs = truth(x)
+    result = jacobian(model, x, method=method)
+    assert np.max(np.abs(result.matrix - expected)) <= AD_RTOL * np.abs(expected).max()
+    np.testing.assert_allclose(result.outputs, outputs, rtol=1e-5)
+    assert result.input_labels[3] == "x[3]" and result.output_labels[0] == "y[0]"
+
+
+@pytest.mark.parametrize("method", FD)
+def test_finite_differences_lie_within_their_error_estimate(mlp, method):
+    model, truth = mlp
+    x = np.array([0.3, -0.2, 0.9, 1.1, -1.4, 0.05, 0.7])
+    expected, _ = truth(x)
+    result = jacobian(model, x, method=method)
+    assert result.extra["dtype"] == "float64"
+    actual_error = np.abs(result.matrix - expected)
+    assert np.all(actual_error <= result.error_estimate)
+    # The estimate must also be informative, not a blanket huge number.
+    assert result.error_estimate.max() < (1e-6 if method == "fd-forward" else 1e-8)
+    assert result.steps.shape == (7,)
+
+
+def test_fd_float32_is_much_less_accurate_than_float64(mlp):
+    model, truth = mlp
+    expected, _ = truth(model.default_point["x"])
+    err32 = np.abs(jacobian(model, method="fd-central", dtype="float32").matrix - expected).max()
+    err64 = np.abs(jacobian(model, method="fd-central").matrix - expected).max()
+    assert err64 * 100 < err32
+
+
+def test_auto_picks_reverse_for_wide_and_forward_for_tall():
+    wide, _ = linear_layer(n=6, m=4)
+    tall, _ = linear_layer(n=3, m=9)
+    assert jacobian(wide).method == "reverse"
+    result = jacobian(tall)
+    assert result.method == "forward" and "auto" in result.method_reason
+
+
+def test_multi_input_multi_output_selection():
+    model = two_in_two_out()
+    a, b = model.default_point["a"], model.default_point["b"]
+    for method in AD + ("fd-central",):
+        ju_b = jacobian(model, method=method, input="b", output="u").matrix
+        np.testing.assert_allclose(ju_b, np.diag(a), atol=1e-6)
+        jv_a = jacobian(model, method=method, input="a", output="v").matrix
+        expected = np.array([[2 * a.sum()] * 3, [0, 0, 0]])
+        np.testing.assert_allclose(jv_a, expected, atol=1e-5)
+    # The held input keeps its value from the point.
+    result = jacobian(model, {"a": a, "b": b + 1}, input="a", output="u")
+    np.testing.assert_allclose(result.matrix, np.diag(b + 1), atol=1e-6)
+
+
+def test_cells_that_do_not_depend_are_zero_and_said_so():
+    model = two_in_two_out()
+    # v[1] = sin(b0) ignores a; v[0] depends on a, so the path is connected: zeros are honest.
+    result = jacobian(model, input="a", output="v")
+    assert np.all(result.matrix[1] == 0)
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward", "fd-central"])
+def test_progress_is_monotone_and_complete_and_chunks_follow_budget(mlp, method):
+    model, truth = mlp
+    expected, _ = truth(model.default_point["x"])
+    full = plan_job(JacobianJob(model, {}, method))
+    units = 5 if method == "reverse" else 7
+    per_unit = (full.estimate_bytes - full.jacobian_bytes) // units
+    counts = []
+    for budget in (1 << 30, full.jacobian_bytes + 3 * per_unit, full.jacobian_bytes + 2 * per_unit):
+        seen = []
+        result = jacobian(model, method=method, memory_budget=budget, progress=seen.append)
+        done = [p.done for p in seen]
+        assert done == list(range(result.chunks + 1))
+        assert all(p.total == result.chunks for p in seen)
+        np.testing.assert_allclose(result.matrix, expected, atol=1e-5)
+        counts.append(result.chunks)
+    assert counts == [1, -(-units // 3), -(-units // 2)]
+
+
+def test_too_large_for_budget_gives_size_and_advice(mlp):
+    model, _ = mlp
+    with pytest.raises(JacobianTooLargeError, match="choose one output"):
+        jacobian(model, memory_budget=100)
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward", "fd-forward", "fd-central"])
+def test_cancel_between_chunks(mlp, method):
+    model, _ = mlp
+    token = CancelToken()
+    seen = []
+
+    def progress(p):
+        seen.append(p.done)
+        if p.done == 1:
+            token.cancel()
+
+    full = plan_job(JacobianJob(model, {}, method))
+    budget = full.jacobian_bytes + (full.estimate_bytes - full.jacobian_bytes) // 5
+    job = JacobianJob(model, {}, method, options=JacobianOptions(memory_budget=budget), job_id=7)
+    with pytest.raises(JacobianCancelled):
+        run_job(job, progress, token)
+    assert seen == [0, 1]  # stopped right after the first chunk
+
+
+def test_new_points_do_not_retrace(mlp):
+    model, _ = mlp
+    for method in ("reverse", "forward", "fd-central"):
+        jacobian(model, method=method)
+        before = dict(TRACE_COUNTS)
+        for k in range(10):
+            jacobian(model, model.default_point["x"] + 0.1 * k, method=method)
+        assert dict(TRACE_COUNTS) == before, method
+
+
+def test_plan_reports_method_and_memory(mlp):
+    model, _ = mlp
+    plan = plan_job(JacobianJob(model, {}, "auto"))
+    assert plan.method == "reverse" and plan.jacobian_bytes == 5 * 7 * 4 and plan.n_chunks == 1
+
+
+def test_unknown_method_is_a_user_error(mlp):
+    with pytest.raises(JacguiError, match="unknown method"):
+        jacobian(mlp[0], method="backwards")
