@@ -1,0 +1,83 @@
+"""Load any supported model file into a :class:`~jacgui.core.handle.ModelHandle`.
+
+Supported: Keras 3 ``.keras``, legacy ``.h5``/``.hdf5``, TensorFlow SavedModel directories and
+``.py`` files defining ``f(x)`` (see :mod:`jacgui.core.loaders.pyfile`). Default points and
+element names can come from a ``<stem>.jacgui.json`` sidecar (see
+:mod:`jacgui.core.loaders.sidecar`). TensorFlow is imported only when a model is loaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import JacguiError, ModelLoadError
+from .handle import ModelHandle
+from .loaders._common import short_message
+from .loaders.sidecar import apply_sidecar
+
+MODEL_SUFFIXES = (".keras", ".h5", ".hdf5", ".py")
+
+
+def load_model(path: str | Path, *, unsafe: bool = False) -> ModelHandle:
+    """Load a model for Jacobian computation.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.keras``, ``.h5``/``.hdf5`` or ``.py`` file, or a SavedModel directory.
+        A ``.py`` file is executed to load it: load only files you trust.
+    unsafe : bool
+        Trust the file: let Keras deserialize Lambda-layer bytecode (``safe_mode=False``) and
+        accept SavedModels whose graph has file, network or Python ops.
+
+    Returns
+    -------
+    ModelHandle
+        ``forward`` is batched, traceable and runs in inference mode; it may be called from any
+        thread. ``make_float64`` raises :class:`ModelLoadError` when no float64 copy can be
+        built (callers then stay in float32); it is ``None`` for SavedModels.
+
+    Raises
+    ------
+    UnsafeModelError
+        When the model needs ``unsafe=True``.
+    ModelLoadError
+        For a missing, empty, corrupt or unsupported file; the message is one line.
+    """
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise ModelLoadError(f"no such file or folder: {path}")
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        kind = "savedmodel"
+    elif suffix not in MODEL_SUFFIXES:
+        raise ModelLoadError(
+            f"{path.name}: unsupported model type {suffix or '(no extension)'}; use .keras, "
+            ".h5, .hdf5, .py or a SavedModel folder"
+        )
+    elif path.stat().st_size == 0:
+        raise ModelLoadError(f"{path.name} is empty")
+    else:
+        kind = suffix
+    try:
+        handle = _dispatch(path, kind, unsafe)
+    except JacguiError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - no raw TF/Keras traceback may reach the user
+        raise ModelLoadError(f"cannot load {path.name}: {short_message(exc)}") from None
+    return apply_sidecar(handle)
+
+
+def _dispatch(path: Path, kind: str, unsafe: bool) -> ModelHandle:
+    # Loader modules are imported here so that importing jacgui.core stays TensorFlow-free.
+    if kind == "savedmodel":
+        from .loaders.savedmodel import load_savedmodel
+
+        return load_savedmodel(path, unsafe=unsafe)
+    if kind == ".py":
+        from .loaders.pyfile import load_pyfile
+
+        return load_pyfile(path)
+    from .loaders.keras_model import load_keras
+
+    return load_keras(path, unsafe=unsafe)

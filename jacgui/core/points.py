@@ -1,0 +1,295 @@
+"""Input points: validation, files (.npy, .npz, .csv, .json), clipboard text and images.
+
+Pure NumPy and the standard library (Pillow for images). Every failure is a :class:`PointError`
+with a one-line message that says what was expected and what was found.
+
+File formats for one point (``read_point`` / ``write_point``):
+
+- ``.npy``: the array; ``.npz``: the array named like the input, or the only array;
+- ``.csv``: one row of numbers, optionally under a header row of element labels (``x[0]``,
+  ``img[0,1,2]`` or feature names) in any order;
+- ``.json``: a number, a (nested) list, ``{label: value}`` for every element, or
+  ``{"<input name>": <list>}``.
+
+``read_points`` reads many points, one per row, from ``.npy``/``.npz`` (shape ``(N, *shape)``
+or ``(N, size)``) or ``.csv`` (optional header).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import PointError
+from .spec import TensorInfo
+
+POINT_SUFFIXES = (".npy", ".npz", ".csv", ".json")
+_SPLIT = re.compile(r"[\s,;]+")
+
+
+def validate_point(values: Any, spec: TensorInfo) -> np.ndarray:
+    """Check a point against an input and return it as float64 of shape ``spec.shape``.
+
+    Accepted: exactly ``spec.shape``, any shape that differs only by size-1 axes (a leading
+    batch of 1, a missing channel axis of 1) or a flat array of ``spec.size`` values.
+    """
+    try:
+        array = np.asarray(values)
+        if array.dtype.kind == "c":
+            raise PointError(f"the point for input {spec.name!r} holds complex values")
+        array = array.astype("float64")
+    except (TypeError, ValueError, OverflowError):
+        raise PointError(f"the point for input {spec.name!r} holds non-numeric values") from None
+    expected = f"input {spec.name!r} expects shape {spec.shape} = {spec.size} values"
+    if array.size != spec.size:
+        raise PointError(f"point has {array.size} values, {expected}")
+    squeezed = tuple(d for d in array.shape if d != 1)
+    if array.ndim > 1 and squeezed != tuple(d for d in spec.shape if d != 1):
+        raise PointError(f"point has shape {array.shape}, {expected}")
+    array = array.reshape(spec.shape)
+    bad = np.flatnonzero(~np.isfinite(array))
+    if bad.size:
+        labels = spec.element_labels()
+        where = ", ".join(labels[i] for i in bad[:5]) + (", …" if bad.size > 5 else "")
+        raise PointError(f"the point for input {spec.name!r} has NaN/Inf values at {where}")
+    if not spec.is_float and not np.all(array == np.round(array)):
+        raise PointError(f"input {spec.name!r} takes integers ({spec.dtype}); the point has fractions")
+    return array
+
+
+def read_point(path: str | Path, spec: TensorInfo) -> np.ndarray:
+    """Read one point for ``spec`` from a ``.npy``, ``.npz``, ``.csv`` or ``.json`` file."""
+    path = Path(path)
+    suffix = _suffix(path, POINT_SUFFIXES)
+    if suffix in (".npy", ".npz"):
+        return validate_point(_load_array(path, spec), spec)
+    text = _read_text(path)
+    if suffix == ".csv":
+        rows = _csv_points(text, spec, path.name)
+        if len(rows) != 1:
+            raise PointError(f"{path.name} has {len(rows)} data rows; a point file holds one row")
+        return validate_point(rows[0], spec)
+    return _json_point(text, spec, path.name)
+
+
+def write_point(path: str | Path, values: Any, spec: TensorInfo) -> None:
+    """Write one point so that :func:`read_point` gives back exactly the same values."""
+    path = Path(path)
+    suffix = _suffix(path, POINT_SUFFIXES)
+    array = validate_point(values, spec)
+    labels = spec.element_labels()
+    try:
+        if suffix == ".npy":
+            np.save(path, array, allow_pickle=False)
+        elif suffix == ".npz":
+            np.savez(path, **{spec.name: array})
+        elif suffix == ".csv":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            writer.writerow(labels)
+            # repr() is the shortest text that parses back to the same float64.
+            writer.writerow([repr(float(v)) for v in array.ravel()])
+            path.write_text(buffer.getvalue(), encoding="utf-8")
+        else:
+            data = {label: float(v) for label, v in zip(labels, array.ravel())}
+            path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise PointError(f"cannot write {path.name}: {exc.strerror or exc}") from None
+
+
+def read_points(path: str | Path, spec: TensorInfo) -> np.ndarray:
+    """Read many points, one per row, as float64 of shape ``(N, *spec.shape)``."""
+    path = Path(path)
+    suffix = _suffix(path, (".npy", ".npz", ".csv"))
+    if suffix == ".csv":
+        rows = _csv_points(_read_text(path), spec, path.name)
+    else:
+        array = np.asarray(_load_array(path, spec))
+        if array.size == spec.size:
+            array = array.reshape((1, spec.size))
+        if array.ndim == 0 or array.size % max(spec.size, 1):
+            raise PointError(
+                f"{path.name} holds shape {array.shape}, not N points of input "
+                f"{spec.name!r} with shape {spec.shape}"
+            )
+        rows = list(array.reshape((-1, spec.size)))
+    if not rows:
+        raise PointError(f"{path.name} holds no points")
+    out = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            out.append(validate_point(row, spec))
+        except PointError as exc:
+            raise PointError(f"{path.name}, point {number}: {exc}") from None
+    return np.stack(out)
+
+
+def parse_point_text(text: str, spec: TensorInfo) -> np.ndarray:
+    """A point from clipboard text: numbers separated by spaces/commas/tabs/newlines, or JSON."""
+    stripped = text.strip()
+    if not stripped:
+        raise PointError("the pasted text is empty")
+    if stripped[0] in "[{":
+        return _json_point(stripped, spec, "the pasted text")
+    values = [_number(cell, "the pasted text") for cell in _SPLIT.split(stripped) if cell]
+    return validate_point(values, spec)
+
+
+def point_from_image(path: str | Path, spec: TensorInfo) -> np.ndarray:
+    """An image file resized to the input's (H, W), in its channel count, scaled to [0, 1]."""
+    if not spec.is_image:
+        raise PointError(
+            f"input {spec.name!r} with shape {spec.shape} is not image-shaped (H, W) or (H, W, C)"
+        )
+    from PIL import Image
+
+    channels = spec.shape[2] if len(spec.shape) == 3 else 1
+    mode = {1: "L", 3: "RGB", 4: "RGBA"}[channels]
+    height, width = spec.shape[:2]
+    try:
+        with Image.open(path) as image:
+            image = image.convert(mode).resize((width, height), Image.Resampling.BILINEAR)
+            array = np.asarray(image, dtype="float64") / 255.0
+    except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad files
+        raise PointError(f"cannot read image {Path(path).name}: {_reason(exc)}") from None
+    return validate_point(array, spec)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _suffix(path: Path, allowed: Sequence[str]) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in allowed:
+        raise PointError(
+            f"{path.name}: unsupported point file type {suffix or '(none)'}; use {', '.join(allowed)}"
+        )
+    return suffix
+
+
+def _reason(exc: BaseException) -> str:
+    text = (str(exc).splitlines() or [""])[0][:160]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PointError(f"{path.name} is not UTF-8 text") from None
+    except OSError as exc:
+        raise PointError(f"cannot read {path.name}: {exc.strerror or _reason(exc)}") from None
+
+
+def _load_array(path: Path, spec: TensorInfo) -> Any:
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except Exception as exc:  # noqa: BLE001 - numpy raises ValueError, OSError, EOFError, ...
+        raise PointError(f"cannot read {path.name}: {_reason(exc)}") from None
+    if isinstance(loaded, np.ndarray):
+        return loaded
+    try:
+        names = list(loaded.files)
+        name = spec.name if spec.name in names else (names[0] if len(names) == 1 else None)
+        if name is None:
+            found = ", ".join(names) or "none"
+            raise PointError(f"{path.name} has no array named {spec.name!r} (found: {found})")
+        return loaded[name]
+    except PointError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a corrupt member fails only when it is read
+        raise PointError(f"cannot read {path.name}: {_reason(exc)}") from None
+    finally:
+        loaded.close()
+
+
+def _number(cell: Any, where: str) -> float:
+    if isinstance(cell, bool) or not isinstance(cell, (int, float, str)):
+        raise PointError(f"{where}: {str(cell)[:40]!r} is not a number")
+    try:
+        return float(cell)
+    except (ValueError, OverflowError):
+        raise PointError(f"{where}: {str(cell)[:40]!r} is not a number") from None
+
+
+def _csv_points(text: str, spec: TensorInfo, where: str) -> list[list[float]]:
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text)) if any(c.strip() for c in row)]
+    except csv.Error as exc:
+        raise PointError(f"{where} is not valid CSV: {exc}") from None
+    if not rows:
+        raise PointError(f"{where} is empty")
+    order = None
+    if not all(_is_number(c) for c in rows[0]):
+        order = _header_order([c.strip() for c in rows[0]], spec, where)
+        rows = rows[1:]
+    points = []
+    for number, row in enumerate(rows, start=2 if order else 1):
+        values = [_number(c.strip(), f"{where} row {number}") for c in row]
+        if order is not None:
+            if len(values) != len(order):
+                raise PointError(
+                    f"{where} row {number} has {len(values)} values under {len(order)} names"
+                )
+            values = [values[i] for i in order]
+        points.append(values)
+    return points
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _header_order(header: list[str], spec: TensorInfo, where: str) -> list[int]:
+    """Column index of each element label, after checking the header names the elements."""
+    labels = spec.element_labels()
+    unknown = [h for h in header if h not in labels]
+    missing = [lab for lab in labels if lab not in header]
+    if unknown or missing or len(set(header)) != len(header):
+        parts = []
+        if unknown:
+            parts.append("unknown names " + ", ".join(unknown[:8]))
+        if missing:
+            parts.append("missing names " + ", ".join(missing[:8]))
+        if not parts:
+            parts.append("repeated names")
+        raise PointError(f"{where} header does not match input {spec.name!r}: {'; '.join(parts)}")
+    return [header.index(lab) for lab in labels]
+
+
+def _json_point(text: str, spec: TensorInfo, where: str) -> np.ndarray:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise PointError(f"{where} is not valid JSON: {_reason(exc)}") from None
+    if isinstance(data, dict):
+        if spec.name in data and not isinstance(data[spec.name], dict):
+            data = data[spec.name]
+        else:
+            order = _header_order([str(k) for k in data], spec, where)
+            values = list(data.values())
+            data = [_number(values[i], where) for i in order]
+    _check_json_numbers(data, where)
+    return validate_point(data, spec)
+
+
+def _check_json_numbers(data: Any, where: str, depth: int = 0) -> None:
+    # numpy would turn strings, booleans and None into numbers or objects; refuse them here.
+    if isinstance(data, list):
+        if depth > 32:
+            raise PointError(f"{where} nests lists too deeply")
+        for item in data:
+            _check_json_numbers(item, where, depth + 1)
+    elif isinstance(data, bool) or not isinstance(data, (int, float)):
+        raise PointError(f"{where}: {json.dumps(data)[:40]} is not a number")
