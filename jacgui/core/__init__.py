@@ -14,6 +14,9 @@ from .errors import (
     PointError,
     UnsafeModelError,
 )
+from .cell import CellInfo, CrossCheck, cell_info, cross_check
+from .engine import complete_point, jacobian, plan_job, run_job
+from .export import result_to_text, save_result
 from .handle import ModelHandle
 from .job import (
     METHODS,
@@ -23,11 +26,33 @@ from .job import (
     JacobianResult,
     Progress,
 )
+from .loading import load_model
+from .planning import Plan
+from .points import parse_point_text, read_point, read_points, validate_point, write_point
+from .safety import scan_savedmodel
 from .spec import TensorInfo, element_labels
 
 __all__ = [
     "METHODS",
     "CancelToken",
+    "CellInfo",
+    "CrossCheck",
+    "Plan",
+    "cell_info",
+    "complete_point",
+    "cross_check",
+    "jacobian",
+    "load_model",
+    "parse_point_text",
+    "plan_job",
+    "read_point",
+    "read_points",
+    "result_to_text",
+    "run_job",
+    "save_result",
+    "scan_savedmodel",
+    "validate_point",
+    "write_point",
     "JacguiError",
     "JacobianCancelled",
     "JacobianJob",

@@ -1,0 +1,24 @@
+"""``jacgui`` / ``python -m jacgui``: the window, or a headless command when one is named."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Dispatch to the CLI for ``compute``/``info``/``bench``, else open the window."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    from .cli import COMMANDS
+
+    if args and (args[0] in COMMANDS or args[0] in ("-h", "--help")):
+        from .cli import main as cli_main
+
+        return cli_main(args)
+    from .gui.app import main as gui_main
+
+    return gui_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""Headless command line: ``jacgui compute``, ``jacgui info`` and ``jacgui bench``.
+
+Exit status: 0 on success, 2 on a user error (one line on stderr, no traceback), 1 otherwise.
+Set ``JACGUI_DEBUG=1`` to see the traceback of an unexpected error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .core.errors import JacguiError
+from .core.job import DEFAULT_MEMORY_BUDGET, METHODS
+
+COMMANDS = ("compute", "info", "bench")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jacgui", description=(
+        "Explore the Jacobian of a TensorFlow/Keras model. Without a command, opens the window."))
+    sub = parser.add_subparsers(dest="command", required=True)
+    compute = sub.add_parser("compute", help="compute a Jacobian and print or save it")
+    _model_arguments(compute)
+    compute.add_argument("--input", help="input to differentiate (default: the first)")
+    compute.add_argument("--output", help="output to differentiate (default: the first)")
+    compute.add_argument("--method", choices=METHODS, default="auto")
+    compute.add_argument("--step", type=float, help="relative finite-difference step c in "
+                         "h_j = c*max(1,|x_j|) (default: sqrt(eps) forward, cbrt(eps) central)")
+    compute.add_argument("--dtype", choices=("float32", "float64"),
+                         help="finite-difference evaluation dtype (default: float64 if possible)")
+    compute.add_argument("--memory", type=float, default=DEFAULT_MEMORY_BUDGET / (1 << 20),
+                         metavar="MIB", help="memory budget in MiB (default: %(default).0f)")
+    compute.add_argument("--out", type=Path, help="save to .npy, .csv, .npz or .json")
+    compute.add_argument("--image", type=Path, help="render the heatmap to .png or .svg")
+    info = sub.add_parser("info", help="list a model's inputs, outputs and default point")
+    _model_arguments(info, point=False)
+    bench = sub.add_parser("bench", help="time every method on a model and compare accuracy")
+    _model_arguments(bench)
+    bench.add_argument("--input")
+    bench.add_argument("--output")
+    bench.add_argument("--runs", type=int, default=20, help="timed runs per method")
+    return parser
+
+
+def _model_arguments(parser: argparse.ArgumentParser, point: bool = True) -> None:
+    parser.add_argument("model", type=Path, help=".keras, .h5, .py or a SavedModel folder")
+    if point:
+        parser.add_argument("--point", type=Path, help="input point (.npy .npz .csv .json)")
+    parser.add_argument("--unsafe", action="store_true",
+                        help="trust this file: allow Lambda layers and file/process ops")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a CLI command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+        "compute": _compute, "info": _info, "bench": _bench}
+    try:
+        return handlers[args.command](args)
+    except JacguiError as error:
+        print(f"jacgui: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("jacgui: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence must catch everything
+        if os.environ.get("JACGUI_DEBUG"):
+            traceback.print_exc()
+        message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        print(f"jacgui: internal error: {type(error).__name__}: {message} "
+              "(set JACGUI_DEBUG=1 for details)", file=sys.stderr)
+        return 1
+
+
+def _load(args: argparse.Namespace):  # noqa: ANN202 - returns (model, point)
+    from .core.loading import load_model
+    from .core.points import read_point
+
+    if not args.model.exists():
+        raise JacguiError(f"no such file or folder: {args.model}")
+    model = load_model(args.model, unsafe=args.unsafe)
+    point = None
+    if getattr(args, "point", None) is not None:
+        point = {model.input(getattr(args, "input", None)).name:
+                 read_point(args.point, model.input(getattr(args, "input", None)))}
+    return model, point
+
+
+def _compute(args: argparse.Namespace) -> int:
+    from .core.engine import jacobian
+    from .core.export import save_result
+
+    if args.image is not None and args.image.suffix.lower() not in (".png", ".svg"):
+        raise JacguiError(f"--image must end in .png or .svg, not {args.image.suffix!r}")
+    if args.memory <= 0:
+        raise JacguiError("--memory must be positive")
+    model, point = _load(args)
+    result = jacobian(model, point, method=args.method, input=args.input, output=args.output,
+                      step=args.step, dtype=args.dtype, memory_budget=int(args.memory * (1 << 20)))
+    print(summary(result))
+    if args.out is not None:
+        print(f"saved {save_result(result, args.out)}")
+    if args.image is not None:
+        from .gui.render import render_result_image
+
+        print(f"saved {render_result_image(result, args.image)}")
+    return 0
+
+
+def summary(result) -> str:  # noqa: ANN001 - JacobianResult; kept import-free for start-up
+    """A short human summary of a Jacobian result."""
+    m, n = result.shape
+    value, row, col = result.max_abs_cell()
+    lines = [
+        f"Jacobian d {result.output_name} / d {result.input_name}: {m} x {n}",
+        f"method: {result.method} ({result.method_reason})",
+        f"time: {result.seconds * 1e3:.1f} ms in {result.chunks} chunk(s)",
+        f"max |J| = {value:.6g} at [{row}, {col}] "
+        f"(d {result.output_labels[row]} / d {result.input_labels[col]})",
+    ]
+    if result.error_estimate is not None:
+        lines.append(f"largest FD error estimate: {np.nanmax(result.error_estimate):.3g}")
+    lines += [f"warning: {w}" for w in result.warnings]
+    return "\n".join(lines)
+
+
+def _info(args: argparse.Namespace) -> int:
+    model, _ = _load(args)
+    print(model.summary())
+    for spec in model.inputs:
+        values = np.asarray(model.default_point[spec.name]).reshape(-1)
+        shown = np.array2string(values[:12], precision=6, separator=", ")
+        more = f" ... ({values.size} values)" if values.size > 12 else ""
+        print(f"  default point {spec.name} ({model.point_source}): {shown}{more}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from .bench import run_bench
+
+    model, point = _load(args)
+    print(run_bench(model, point, input=args.input, output=args.output, runs=args.runs))
+    return 0
