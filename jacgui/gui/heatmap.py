@@ -39,8 +39,9 @@ class HeatmapView(QtWidgets.QWidget):
     cell_hovered(int, int)
         ``(row, col)`` under the mouse; ``(-1, -1)`` when it leaves the image.
     selection_changed(int, int)
-        ``(row, col)`` of the selected cell after any change (click, arrow key,
-        :meth:`select_cell`); ``(-1, -1)`` when the selection is cleared.
+        ``(row, col)`` of the newly selected cell after any change (click, arrow key,
+        :meth:`select_cell`).  Clearing the selection (a result of another shape, ``None``,
+        :meth:`clear_selection`) is not signalled: listeners would take ``-1`` for an index.
     """
 
     cell_clicked = QtCore.Signal(int, int)
@@ -232,7 +233,7 @@ class HeatmapView(QtWidgets.QWidget):
         self._set_selection((row, col))
 
     def clear_selection(self) -> None:
-        """Remove the selection; emits ``selection_changed(-1, -1)`` if there was one."""
+        """Remove the selection (silently; see ``selection_changed``)."""
         self._set_selection(None)
 
     def selected_cell(self) -> tuple[int, int] | None:
@@ -320,7 +321,8 @@ class HeatmapView(QtWidgets.QWidget):
         else:
             self._marker.show_cell(*cell)
         self._update_hover_label()
-        self.selection_changed.emit(*(cell if cell is not None else (-1, -1)))
+        if cell is not None:
+            self.selection_changed.emit(*cell)
 
     def _update_hover_label(self) -> None:
         if self._hovered is not None:
