@@ -64,8 +64,9 @@ def load_pyfile(path: Path) -> ModelHandle:
     out_names = _names(path.name, namespace, "OUTPUT_NAMES", int(np.prod(out_shape)))
     forward = _batched(f, "float32")
     try:
-        forward({INPUT_NAME: tf().constant(start[None], tf().float32)})
-    except Exception as exc:  # noqa: BLE001 - numpy inside f fails only once it is traced
+        # Traced, not eager: numpy calls inside f work eagerly but fail in the engine's graphs.
+        tf().function(forward)({INPUT_NAME: tf().constant(start[None], tf().float32)})
+    except Exception as exc:  # noqa: BLE001
         raise ModelLoadError(
             f"{path.name}: f cannot be traced by TensorFlow (use tf ops only): {short_message(exc)}"
         ) from None
