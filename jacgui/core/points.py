@@ -44,6 +44,8 @@ def validate_point(values: Any, spec: TensorInfo) -> np.ndarray:
         array = np.asarray(values)
         if array.dtype.kind == "c":
             raise PointError(f"the point for input {spec.name!r} holds complex values")
+        if array.dtype.kind == "O" and any(v is None for v in array.ravel()):
+            raise TypeError  # numpy would turn None into NaN
         array = array.astype("float64")
     except (TypeError, ValueError, OverflowError):
         raise PointError(f"the point for input {spec.name!r} holds non-numeric values") from None
@@ -221,13 +223,15 @@ def _number(cell: Any, where: str) -> float:
 
 def _csv_points(text: str, spec: TensorInfo, where: str) -> list[list[float]]:
     try:
-        rows = [row for row in csv.reader(io.StringIO(text)) if any(c.strip() for c in row)]
+        rows = csv.reader(io.StringIO(text), strict=True)
+        rows = [row for row in rows if any(c.strip() for c in row)]
     except csv.Error as exc:
         raise PointError(f"{where} is not valid CSV: {exc}") from None
     if not rows:
         raise PointError(f"{where} is empty")
     order = None
-    if not all(_is_number(c) for c in rows[0]):
+    # A header holds no number at all; "1,2,abc" is a data row with a bad cell.
+    if not any(_is_number(c) for c in rows[0]):
         order = _header_order([c.strip() for c in rows[0]], spec, where)
         rows = rows[1:]
     points = []
@@ -259,13 +263,19 @@ def _header_order(header: list[str], spec: TensorInfo, where: str) -> list[int]:
     if unknown or missing or len(set(header)) != len(header):
         parts = []
         if unknown:
-            parts.append("unknown names " + ", ".join(unknown[:8]))
+            parts.append("unknown names " + _names(unknown))
         if missing:
-            parts.append("missing names " + ", ".join(missing[:8]))
+            parts.append("missing names " + _names(missing))
         if not parts:
             parts.append("repeated names")
         raise PointError(f"{where} header does not match input {spec.name!r}: {'; '.join(parts)}")
     return [header.index(lab) for lab in labels]
+
+
+def _names(names: list[str]) -> str:
+    # repr keeps odd names (empty, with newlines) visible and on one line.
+    shown = [n if n.isprintable() and n.strip() == n and n else repr(n) for n in names[:8]]
+    return ", ".join(shown) + (", …" if len(names) > 8 else "")
 
 
 def _json_point(text: str, spec: TensorInfo, where: str) -> np.ndarray:
