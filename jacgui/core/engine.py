@@ -15,7 +15,7 @@ import numpy as np
 from . import dependence
 from ._tf import tf
 from .autodiff import autodiff_jacobian
-from .errors import JacguiError
+from .errors import JacguiError, JacobianCancelled, ModelRunError
 from .finite_diff import fd_jacobian
 from .handle import ModelHandle
 from .job import (
@@ -89,10 +89,33 @@ def run_job(job: JacobianJob, progress: ProgressCallback | None = None,
     Raises
     ------
     JacguiError
-        For anything the user can fix; the message is one line.
+        For anything the user can fix; the message is one line. An exception raised inside
+        the model becomes a :class:`ModelRunError`.
     JacobianCancelled
         When ``cancel`` is set; nothing is returned.
     """
+    try:
+        return _run(job, progress, cancel)
+    except (JacguiError, JacobianCancelled):
+        raise
+    except Exception as error:  # noqa: BLE001 - user models may raise anything
+        raise ModelRunError(f"the model failed while computing: {short_reason(error)}") from error
+
+
+def short_reason(error: BaseException) -> str:
+    """The first meaningful line of an exception, without TensorFlow's graph trace."""
+    text = str(error).strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    skip = ("Graph execution error", "Detected at node", "File ", "Traceback")
+    useful = [line for line in lines if not line.startswith(skip)]
+    reason = (useful or lines or [""])[0]
+    if len(reason) > 200:
+        reason = reason[:197] + "..."
+    return f"{type(error).__name__}: {reason}" if reason else type(error).__name__
+
+
+def _run(job: JacobianJob, progress: ProgressCallback | None,
+         cancel: CancelToken | None) -> JacobianResult:
     start = time.perf_counter()
     check_method(job.method)
     model = job.model

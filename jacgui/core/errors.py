@@ -33,3 +33,7 @@ class NotDifferentiableError(JacguiError):
 
 class JacobianCancelled(Exception):
     """Raised by the engine between chunks when its cancel token is set."""
+
+
+class ModelRunError(JacguiError):
+    """The model itself raised while being evaluated or differentiated."""

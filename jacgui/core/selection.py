@@ -18,13 +18,12 @@ from .errors import NotDifferentiableError
 from .handle import ForwardFn, ModelHandle
 from .spec import TensorInfo
 
-# Ops whose gradient is missing or identically zero: a Jacobian that flows through them is a lie.
+# Ops that pass no gradient from a float input: a Jacobian that flows through them is a lie.
+# Only nodes whose input is a float count, since shape arithmetic uses the same ops on ints.
 NON_DIFFERENTIABLE_OPS = frozenset(
     {
-        "ArgMax", "ArgMin", "Round", "Floor", "Ceil", "Rint", "Sign", "StopGradient",
-        "FloorDiv", "FloorMod", "Equal", "NotEqual", "Greater", "GreaterEqual", "Less",
-        "LessEqual", "TopKV2", "UniqueV2", "Unique", "Bucketize", "OneHot", "IsNan",
-        "PreventGradient",
+        "ArgMax", "ArgMin", "Round", "Floor", "Ceil", "Rint", "StopGradient", "FloorDiv",
+        "FloorMod", "TopKV2", "Bucketize", "PreventGradient",
     }
 )  # fmt: skip
 # Weights and constants are paid for once, not per Jacobian row.
@@ -110,9 +109,11 @@ def graph_facts(selection: Selection, others: tuple) -> tuple[int, tuple[str, ..
     nodes = list(graph_def.node)
     for function in graph_def.library.function:
         nodes.extend(function.node_def)
-    suspects = {node.op for node in nodes if node.op in NON_DIFFERENTIABLE_OPS}
+    suspects = set()
     for node in nodes:
-        if node.op == "Cast":
+        if node.op in NON_DIFFERENTIABLE_OPS and _float_attr(node, "T"):
+            suspects.add(node.op)
+        elif node.op == "Cast" and _float_attr(node, "SrcT"):
             target = tf().dtypes.as_dtype(node.attr["DstT"].type)
             if target.is_integer or target.is_bool:
                 suspects.add(f"Cast to {target.name}")
@@ -121,3 +122,10 @@ def graph_facts(selection: Selection, others: tuple) -> tuple[int, tuple[str, ..
         # Intermediates inside called functions are invisible to the loop above.
         elements = max(elements, 16 * (selection.n + selection.m))
     return max(elements, selection.n + selection.m), tuple(sorted(suspects))
+
+
+def _float_attr(node: Any, key: str) -> bool:
+    # Ops without the dtype attribute (StopGradient has T; Bucketize has T) count as suspect.
+    if key not in node.attr:
+        return True
+    return bool(tf().dtypes.as_dtype(node.attr[key].type).is_floating)
