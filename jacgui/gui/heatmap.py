@@ -10,9 +10,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from . import colormaps
 from .heatmap_axes import LabelAxis
+from .heatmap_colorbar import apply_matrix
 from .heatmap_item import JacobianImageItem, NanBackdrop, SelectionMarker
-from .heatmap_math import cell_at, color_levels, max_abs_finite, symlog, symlog_threshold
-from .heatmap_math import symlog_ticks
+from .heatmap_math import cell_at, color_levels
 
 if TYPE_CHECKING:
     from jacgui.core.job import JacobianResult
@@ -59,6 +59,7 @@ class HeatmapView(QtWidgets.QWidget):
 
         self._glw = pg.GraphicsLayoutWidget()
         self._glw.setBackground("w")
+        self._glw.ci.layout.setContentsMargins(4, 4, 12, 4)  # keep colour-bar text off the edge
         self._left = LabelAxis("left")
         self._bottom = LabelAxis("bottom")
         self._plot = self._glw.addPlot(axisItems={"left": self._left, "bottom": self._bottom})
@@ -275,24 +276,9 @@ class HeatmapView(QtWidgets.QWidget):
         plot.titleLabel.opts["color"] = _FOREGROUND
 
     def _update_image(self) -> None:
-        if self._matrix is None:
-            return
-        diverging = colormaps.is_diverging(self._colormap)
-        low, high = color_levels(self._matrix, diverging)
-        axis = self._bar.getAxis("right")
-        if self._value_scale == "symlog":
-            top = max(abs(low), abs(high))
-            t = symlog_threshold(max_abs_finite(self._matrix))
-            data = symlog(self._matrix, t)
-            low, high = float(symlog(low, t)), float(symlog(high, t))
-            axis.setTicks([symlog_ticks(top, t)])
-            axis.setLabel(f"symlog, linear for |J| < {t:.2g}")
-        else:
-            data = self._matrix
-            axis.setTicks(None)
-            axis.setLabel(None)
-        self._image.setImage(data, autoLevels=False, levels=(low, high))
-        self._bar.setLevels((low, high))
+        if self._matrix is not None:
+            apply_matrix(self._image, self._bar, self._matrix,
+                         colormaps.is_diverging(self._colormap), self._value_scale)
 
     def _on_image_click(self, pos: QtCore.QPointF) -> None:
         if self._matrix is None:

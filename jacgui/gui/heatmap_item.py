@@ -70,14 +70,14 @@ class JacobianImageItem(pg.ImageItem):
         if self.qimage is None:
             return
         rows, cols = self.image.shape[:2]
-        k = min(
-            math.ceil(_SVG_TARGET_SIDE / max(rows, cols)),
-            math.floor(math.sqrt(_SVG_MAX_PIXELS / (rows * cols))),
-        )
-        k = max(k, 1)
+        # Per axis: a 10 x 784 matrix needs its rows, not its columns, blown up.
+        kx, ky = math.ceil(_SVG_TARGET_SIDE / cols), math.ceil(_SVG_TARGET_SIDE / rows)
+        shrink = math.sqrt(_SVG_MAX_PIXELS / (kx * ky * rows * cols))
+        if shrink < 1:
+            kx, ky = max(1, math.floor(kx * shrink)), max(1, math.floor(ky * shrink))
         big = self.qimage.scaled(
-            cols * k,
-            rows * k,
+            cols * kx,
+            rows * ky,
             QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
             QtCore.Qt.TransformationMode.FastTransformation,
         )

@@ -149,7 +149,7 @@ def symlog_ticks(max_abs: float, threshold: float) -> list[tuple[float, str]]:
     span = float(symlog(top, threshold))
     magnitudes: list[float] = [10.0**k for k in range(
         math.ceil(math.log10(threshold)), math.floor(math.log10(top)) + 1)]
-    if not magnitudes or abs(span - float(symlog(magnitudes[-1], threshold))) > 0.08 * span:
+    if not magnitudes or abs(span - float(symlog(magnitudes[-1], threshold))) > 0.12 * span:
         magnitudes.append(top)
     ticks = [(0.0, "0")]
     for mag in magnitudes:

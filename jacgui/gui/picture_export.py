@@ -17,7 +17,10 @@ from .svg_fix import ensure_svg_export_works
 if TYPE_CHECKING:
     from .heatmap import HeatmapView
 
-__all__ = ["PICTURE_SUFFIXES", "export_picture", "export_png", "export_svg"]
+__all__ = [
+    "PICTURE_SUFFIXES", "export_picture", "export_png", "export_svg", "render_qimage",
+    "settle_layout",
+]
 
 PICTURE_SUFFIXES = (".png", ".svg")
 _SCREEN_DPI = 96.0
@@ -64,6 +67,7 @@ def render_qimage(view: HeatmapView, scale: float = 2.0) -> QtGui.QImage:
     -------
     QImage
     """
+    settle_layout()
     scene = view.graphics_view().scene()
     exporter = ImageExporter(scene)
     width = view.graphics_view().width()
@@ -91,6 +95,7 @@ def export_svg(view: HeatmapView, path: str | Path) -> Path:
         ``path``.
     """
     ensure_svg_export_works()
+    settle_layout()
     path = Path(path)
     exporter = SVGExporter(view.graphics_view().scene())
     data = exporter.export(toBytes=True)
@@ -122,8 +127,13 @@ def export_picture(view: HeatmapView, path: str | Path, scale: float = 2.0) -> P
     raise ValueError(f"picture format must be one of {PICTURE_SUFFIXES}, not {suffix!r}")
 
 
-def settle(view: HeatmapView) -> None:
-    """Let pending layout and paint events run so exports see the final geometry."""
+def settle_layout() -> None:
+    """Run pending layout requests so a picture shows the final geometry.
+
+    A changed axis width propagates through nested graphics layouts one event round per
+    level (axis -> colour bar -> plot row), so a few rounds are needed right after a change.
+    """
     app = QtCore.QCoreApplication.instance()
     if app is not None:
-        app.processEvents()
+        for _ in range(4):
+            app.processEvents()

@@ -281,3 +281,21 @@ def test_repaints_do_not_drop_none_references(qtbot, view: HeatmapView) -> None:
         if i % 100 == 0:  # fail with a message before the interpreter would abort
             assert sys.getrefcount(None) > before - 500, f"None refs dropped after {i} repaints"
     assert sys.getrefcount(None) > before - 500
+
+
+# ------------------------------------------------------------------ sensitivity map
+def test_sensitivity_map_sums_channels(qtbot) -> None:
+    from jacgui.gui.sensitivity_view import SensitivityMapView, image_layout
+
+    assert image_layout((28, 28)) == (28, 28, 1, True)
+    assert image_layout((1, 8, 6, 3)) == (8, 6, 3, True)
+    assert image_layout((3, 8, 6)) == (8, 6, 3, False)
+    assert image_layout((5,)) is None
+    view = SensitivityMapView()
+    qtbot.addWidget(view)
+    jac = np.arange(2 * 4 * 3 * 3, dtype=float).reshape(2, -1)
+    view.set_result(make_result(jac, point=np.ones(36), input_shape=(4, 3, 3)), row=1)
+    expected = jac[1].reshape(4, 3, 3).sum(axis=2)
+    np.testing.assert_allclose(view.map_image().image, expected)
+    assert view.summed_channels() == 3
+    assert tuple(view.map_image().getLevels()) == (-expected.max(), expected.max())
