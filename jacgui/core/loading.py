@@ -1,9 +1,17 @@
 """Load any supported model file into a :class:`~jacgui.core.handle.ModelHandle`.
 
 Supported: Keras 3 ``.keras``, legacy ``.h5``/``.hdf5``, TensorFlow SavedModel directories and
-``.py`` files defining ``f(x)`` (see :mod:`jacgui.core.loaders.pyfile`). Default points and
-element names can come from a ``<stem>.jacgui.json`` sidecar (see
-:mod:`jacgui.core.loaders.sidecar`). TensorFlow is imported only when a model is loaded.
+``.py`` files defining ``f(x)`` (see :mod:`jacgui.core.loaders.pyfile`). TensorFlow is imported
+only when a model is loaded.
+
+Default points and element names come from a sidecar next to the model
+(:mod:`jacgui.core.loaders.sidecar`): ``borehole.jacgui.json`` for ``borehole.keras``, and
+``mydir.jacgui.json`` beside or ``mydir/jacgui.json`` inside a SavedModel folder ``mydir``::
+
+    {"inputs":  {"<input name>":  {"names": [...], "point": [...]}},
+     "outputs": {"<output name>": {"names": [...]}}}
+
+All keys are optional; a sidecar that cannot be used becomes a note, never a failed load.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "lambda": mf.build_lambda,
     "custom": mf.build_unregistered,
     "embedding": mf.build_embedding,
+    "subclassed": mf.build_subclassed,
     "fixed": mf.build_fixed_batch,
     "mixed": mf.build_mixed_precision,
     "image": mf.build_image,

@@ -82,6 +82,27 @@ def build_unregistered(directory: Path) -> Path:
     return path
 
 
+def build_subclassed(directory: Path) -> Path:
+    """A registered subclassed model (no symbolic inputs), built on shape (1, 3): y = Dense(2)(x)."""
+    _seed()
+    k = keras()
+
+    @k.saving.register_keras_serializable(package="jacgui_test")
+    class Sub(k.Model):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.dense = k.layers.Dense(2)
+
+        def call(self, x: Any) -> Any:
+            return self.dense(x)
+
+    model = Sub()
+    model(np.zeros((1, 3), "float32"))
+    path = directory / "sub.keras"
+    model.save(path)
+    return path
+
+
 def build_embedding(directory: Path) -> Path:
     """Integer input ``tokens`` (5,) int32 through an Embedding; output (5, 3)."""
     _seed()
@@ -251,4 +272,30 @@ def write_keras2_h5(directory: Path) -> Path:
         f.attrs["keras_version"] = "2.15.0"
         f.attrs["backend"] = "tensorflow"
         f.attrs["training_config"] = json.dumps(training)
+    return path
+
+
+def build_op_sample(directory: Path, kind: str) -> Path:
+    """A SavedModel whose serving function uses one op of interest to the safety scan.
+
+    ``kind``: ``"print"`` (tf.print to stderr, allowed), ``"print_file"`` (tf.print to a
+    ``file://`` stream) or ``"py_function"``.
+    """
+    t = tf()
+    log = "file://" + os.path.join(str(directory), "log.txt")
+
+    class Sample(t.Module):
+        @t.function(input_signature=[t.TensorSpec((None, 3), t.float32, name="x")])
+        def serve(self, x: Any) -> Any:
+            if kind == "print":
+                t.print(x)
+            elif kind == "print_file":
+                t.print(x, output_stream=log)
+            else:
+                x = t.py_function(lambda v: v * 2, [x], t.float32)
+            return {"y": x * 2}
+
+    module = Sample()
+    path = directory / kind
+    t.saved_model.save(module, str(path), signatures={"serving_default": module.serve})
     return path

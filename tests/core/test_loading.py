@@ -140,6 +140,19 @@ def test_lambda_needs_unsafe_and_loads_in_a_thread(models):
     assert any("unsafe" in n for n in h.notes)
 
 
+def test_subclassed_model_uses_its_build_shape(loaded):
+    h = loaded["subclassed"]
+    assert [(s.name, s.shape) for s in h.inputs] == [("x", (3,))]
+    x = np.ones((4, 3), "float32")
+    np.testing.assert_allclose(run(h, {"x": x})[h.outputs[0].name], h.source(x).numpy(), rtol=1e-6)
+    try:  # a float64 copy must really be float64, or refuse so the engine stays in float32
+        forward = h.float64_forward()
+    except ModelLoadError as exc:
+        assert "float32" in str(exc)
+    else:
+        assert forward({"x": x.astype("float64")})[h.outputs[0].name].dtype.name == "float64"
+
+
 def test_unregistered_custom_class_is_named(models):
     with pytest.raises(ModelLoadError, match="'Scale'") as info:
         load_model(models["custom"])
@@ -200,6 +213,14 @@ def test_scan_flags_write_file_and_refuses_the_load(models, loaded):
     assert any("WriteFile" in n for n in h.notes)
 
 
+@pytest.mark.parametrize(
+    ("kind", "found"), [("print", []), ("print_file", ["PrintV2"]), ("py_function", ["EagerPyFunc"])]
+)
+def test_scan_op_samples(tmp_path_factory, kind, found):
+    path = mf.build_op_sample(tmp_path_factory.mktemp(kind), kind)
+    assert scan_savedmodel(path) == found
+
+
 def test_savedmodel_load_in_thread_use_in_main(models):
     box = {}
     worker = threading.Thread(target=lambda: box.update(h=load_model(models["module"])))
@@ -244,6 +265,15 @@ def test_stacked_py_scalar_input(loaded):
     x = np.array([0.3, -1.0, 2.0], "float32")
     expected = np.stack([x**2, np.sin(x), np.exp(x)], axis=1)
     np.testing.assert_allclose(run(h, {"x": x})["f"], expected, rtol=1e-6)
+
+
+def test_py_float64_failure_is_a_load_error(tmp_path):
+    # A float32 constant times a float64 x fails: the engine must get a JacguiError to fall back.
+    source = "import tensorflow as tf\nPOINT=[1.0]\ndef f(x):\n    return tf.constant(2.0) * x\n"
+    h = load_model(mf.write_py(tmp_path, "f32only.py", source))
+    np.testing.assert_allclose(run(h, {"x": np.ones((2, 1), "float32")})["f"], 2.0)
+    with pytest.raises(ModelLoadError, match="float64"):
+        h.float64_forward()
 
 
 PY_ERRORS = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from types import SimpleNamespace
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -90,10 +91,7 @@ class _KerasAdapter:
     def __init__(self, model: Any, filename: str) -> None:
         self.model = model
         self.filename = filename
-        try:
-            symbolic = model.inputs
-        except Exception as exc:  # noqa: BLE001 - subclassed models have no symbolic inputs
-            raise ModelLoadError(f"{filename}: the model has no defined inputs ({exc})") from None
+        symbolic = _symbolic_inputs(model, filename)
         struct = getattr(model, "_inputs_struct", None)
         if isinstance(struct, Mapping):
             self.input_names = list(struct.keys())
@@ -230,9 +228,13 @@ def _float64_forward(model: Any, adapter: _KerasAdapter, unsafe: bool) -> Forwar
             s.name: tf().zeros((1, *s.shape), dtype="float64" if s.is_float else s.dtype)
             for s in adapter.inputs
         }
-        forward(zeros)
+        result = forward(zeros)
     except Exception as exc:  # noqa: BLE001 - the engine falls back to float32 on ModelLoadError
         raise ModelLoadError(f"the float64 copy of the model fails: {short_message(exc)}") from None
+    narrow = sorted(n for n, v in result.items() if v.dtype.is_floating and v.dtype != "float64")
+    if narrow:
+        # Layers created in a subclass's __init__ keep their own float32 policy.
+        raise ModelLoadError(f"the float64 copy still computes {', '.join(narrow)} in float32")
     return forward
 
 
@@ -269,3 +271,24 @@ def _layers(model: Any) -> list[Any]:
 
 def _compute_dtype(layer: Any) -> str:
     return str(getattr(layer, "compute_dtype", "") or "")
+
+
+def _symbolic_inputs(model: Any, filename: str) -> list[Any]:
+    try:
+        symbolic = model.inputs
+    except Exception:  # noqa: BLE001 - subclassed and unbuilt models have no symbolic inputs
+        symbolic = None
+    if symbolic:
+        return list(symbolic)
+    # A built subclassed model still records the shape it was built with: one input "x".
+    try:
+        shape = (model.get_build_config() or {}).get("input_shape")
+    except Exception:  # noqa: BLE001
+        shape = None
+    if isinstance(shape, (list, tuple)) and all(d is None or isinstance(d, int) for d in shape):
+        dtype = getattr(model, "input_dtype", None) or "float32"
+        return [SimpleNamespace(name="x", shape=tuple(shape), dtype=dtype)]
+    raise ModelLoadError(
+        f"{filename}: the model has no defined inputs (never built?); build it on data or "
+        "save a functional model"
+    )
