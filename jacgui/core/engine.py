@@ -73,7 +73,7 @@ def selection_for(model: ModelHandle, job: JacobianJob) -> tuple[Selection, list
 
 def plan_job(job: JacobianJob) -> Plan:
     """The method, chunking and memory estimate for ``job``, without computing anything."""
-    check_method(job.method)
+    check_method(job.method, job.options.step, job.options.memory_budget)
     point = complete_point(job.model, job.point, job.input)
     selection, _ = selection_for(job.model, job)
     others = held_inputs(job.model, selection, point)
@@ -117,7 +117,7 @@ def short_reason(error: BaseException) -> str:
 def _run(job: JacobianJob, progress: ProgressCallback | None,
          cancel: CancelToken | None) -> JacobianResult:
     start = time.perf_counter()
-    check_method(job.method)
+    check_method(job.method, job.options.step, job.options.memory_budget)
     model = job.model
     point = complete_point(model, job.point, job.input)
     selection, warnings = selection_for(model, job)

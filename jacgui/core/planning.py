@@ -75,12 +75,16 @@ def make_plan(method: str, m: int, n: int, itemsize: int, activation_elements: i
                 int(jacobian_bytes + chunk * per_unit))
 
 
-def check_method(method: str) -> None:
-    """Reject unknown method names with the list of valid ones."""
+def check_method(method: str, step: float | None = None, budget: int = 1) -> None:
+    """Reject unknown methods, unusable steps and budgets with a one-line reason."""
     from .job import METHODS
 
     if method not in METHODS:
         raise JacguiError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}")
+    if step is not None and not (0.0 < step <= 1.0):
+        raise JacguiError(f"the relative step must be in (0, 1], got {step!r}")
+    if budget <= 0:
+        raise JacguiError(f"the memory budget must be positive, got {budget} bytes")
 
 
 def _mib(nbytes: int) -> str:
