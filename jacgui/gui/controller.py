@@ -22,6 +22,21 @@ from .worker import Backend, CrossCheckRequest, JobMailbox, Worker
 DEBOUNCE_MS = 150
 
 
+class WorkerThread(QThread):
+    """A QThread whose event loop runs inside a Python call.
+
+    With the plain C++ ``QThread.run``, PySide creates a fresh Python thread state for every
+    queued slot call and drops it afterwards, so ``threading.local`` data (TensorFlow's eager
+    context, Keras settings) does not survive from one call to the next: importing TensorFlow
+    in one slot and loading a model in the next one segfaulted. Running ``exec()`` from Python
+    keeps one thread state alive for the life of the thread.
+    """
+
+    def run(self) -> None:
+        """Process queued slot calls until :meth:`quit`."""
+        self.exec()
+
+
 class Controller(QObject):
     """Requests work from the worker thread and filters its answers.
 
@@ -64,7 +79,7 @@ class Controller(QObject):
         self.model: ModelHandle | None = None
         self.dropped_results = 0  # stale results thrown away; tests read it
         self._mailbox = JobMailbox()
-        self._thread = QThread()
+        self._thread = WorkerThread()
         self._thread.setObjectName("jacgui-worker")
         self._worker = Worker(self._mailbox, backend)
         self._worker.moveToThread(self._thread)
@@ -203,6 +218,7 @@ class Controller(QObject):
             CrossCheckRequest(
                 self._check_id, job.model, job.point, row, col,
                 result.input_name, result.output_name, result.method,
+                float(result.matrix[row, col]),
             )
         )
         return self._check_id

@@ -94,6 +94,7 @@ class Backend:
             input=request.input,
             output=request.output,
             method_used=request.method_used,
+            value=request.value,
         )
 
 
@@ -109,6 +110,7 @@ class CrossCheckRequest:
     input: str
     output: str
     method_used: str
+    value: float | None = None
 
 
 class JobMailbox:
