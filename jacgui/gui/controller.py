@@ -77,6 +77,7 @@ class Controller(QObject):
         super().__init__(parent)
         self.job_source: Callable[[], Mapping[str, object] | None] = lambda: None
         self.model: ModelHandle | None = None
+        self.model_path = ""  # as the user named it (the handle's path may be normalised)
         self.dropped_results = 0  # stale results thrown away; tests read it
         self._mailbox = JobMailbox()
         self._thread = WorkerThread()
@@ -84,6 +85,7 @@ class Controller(QObject):
         self._worker = Worker(self._mailbox, backend)
         self._worker.moveToThread(self._thread)
         self._load_id = 0
+        self._load_path = ""
         self._loading = False
         self._job_id = 0
         self._running_ids: set[int] = set()
@@ -155,6 +157,7 @@ class Controller(QObject):
     def open_model(self, path: str, unsafe: bool = False) -> int:
         """Load ``path`` in the worker; only the newest load request is honoured."""
         self._load_id += 1
+        self._load_path = str(path)
         self._set_loading(True)
         self._load.emit(self._load_id, str(path), unsafe)
         return self._load_id
@@ -243,6 +246,7 @@ class Controller(QObject):
             return
         self._set_loading(False)
         self.model = handle  # type: ignore[assignment]
+        self.model_path = self._load_path
         self.model_loaded.emit(handle)
 
     @Slot(int, str, str, bool)
