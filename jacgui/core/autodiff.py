@@ -23,11 +23,11 @@ TRACE_COUNTS: Counter[str] = Counter()
 ChunkDone = Callable[[int], None]
 
 
-def _build_reverse(selection: Selection, use_pfor: bool) -> Any:
+def _build_reverse(selection: Selection, use_pfor: bool, links: dict, chunked: bool) -> Any:
     fn, n = selection.fn, selection.n
     tf_ = tf()  # resolved here: AutoGraph would try to convert the lazy importer when traced
 
-    def reverse(x: Any, others: tuple, rows: Any) -> tuple[Any, Any, Any]:
+    def reverse(x: Any, rows: Any, others: tuple) -> tuple[Any, Any]:
         TRACE_COUNTS["reverse"] += 1
         # experimental_use_pfor=False requires a persistent tape (TF raises otherwise).
         with tf_.GradientTape(persistent=not use_pfor) as tape:
@@ -35,37 +35,46 @@ def _build_reverse(selection: Selection, use_pfor: bool) -> Any:
             y = fn(x[None], others)[0]
             target = y if rows is None else tf_.gather(y, rows)
         jac = tape.jacobian(target, x, experimental_use_pfor=use_pfor)
-        connected = jac is not None
+        # Known while tracing, so it costs nothing per call.
+        links["connected"] = jac is not None
         if jac is None:
             jac = tf_.zeros((tf_.size(target), n), x.dtype)
-        return y, jac, tf_.constant(connected)
+        return y, jac
 
-    return tf_.function(reverse)
+    return _flat_function(reverse, chunked)
 
 
-def _build_forward(selection: Selection) -> Any:
+def _flat_function(body: Any, chunked: bool) -> Any:
+    # Positional tensors only: dispatching on an empty tuple or a None costs as much as a small
+    # model's whole Jacobian (measured +0.12 ms on a 784-256-256-10 MLP).
+    if chunked:
+        return tf().function(lambda x, index, *others: body(x, index, others))
+    return tf().function(lambda x, *others: body(x, None, others))
+
+
+def _build_forward(selection: Selection, links: dict, chunked: bool) -> Any:
     fn, n = selection.fn, selection.n
     tf_ = tf()
 
-    def forward(x: Any, others: tuple, cols: Any) -> tuple[Any, Any, Any]:
+    def forward(x: Any, cols: Any, others: tuple) -> tuple[Any, Any]:
         TRACE_COUNTS["forward"] += 1
         tangents = tf_.eye(n, dtype=x.dtype) if cols is None else tf_.one_hot(cols, n, dtype=x.dtype)
-        connected = [True]
+        links["connected"] = True
 
         def jvp(tangent: Any) -> tuple[Any, Any]:
             with tf_.autodiff.ForwardAccumulator(x, tangent) as acc:
                 y = fn(x[None], others)[0]
             column = acc.jvp(y)
             if column is None:
-                connected[0] = False
+                links["connected"] = False
                 column = tf_.zeros_like(y)
             return y, column
 
         # y does not depend on the tangent, so pfor keeps a single copy of the primal pass.
         ys, columns = tf_.vectorized_map(jvp, tangents)
-        return ys[0], tf_.transpose(columns), tf_.constant(connected[0])
+        return ys[0], tf_.transpose(columns)
 
-    return tf_.function(forward)
+    return _flat_function(forward, chunked)
 
 
 def _padded(start: int, chunk: int, total: int) -> np.ndarray:
@@ -90,31 +99,33 @@ def autodiff_jacobian(
     """
     reverse = plan.method == "reverse"
     total = selection.m if reverse else selection.n
-    key = (plan.method, selection.input.name, selection.output.name, selection.dtype)
-    note = ""
-    if key not in cache:
-        cache[key] = _build_reverse(selection, True) if reverse else _build_forward(selection)
-    function = cache[key]
     single = plan.n_chunks == 1
+    key = (plan.method, selection.input.name, selection.output.name, selection.dtype, single)
+    note = ""
+    links = cache.setdefault(("links",) + key, {"connected": True})
+    if key not in cache:
+        cache[key] = (_build_reverse(selection, True, links, not single) if reverse
+                      else _build_forward(selection, links, not single))
+    function = cache[key]
     pieces, outputs, connected = [], None, True
     for index in range(plan.n_chunks):
         if cancel is not None:
             cancel.raise_if_cancelled()
         start = index * plan.chunk
-        idx = None if single else tf().constant(_padded(start, plan.chunk, total))
+        args = (x, *others) if single else (x, _padded(start, plan.chunk, total), *others)
         try:
-            y, block, linked = function(x, others, idx)
+            y, block = function(*args)
         except (ValueError, TypeError, tf().errors.OpError) as error:
             if not reverse or cache.get(("pfor-failed", key)):
                 raise
             # pfor cannot vectorise some ops (py_function, some custom kernels): loop instead.
             cache[("pfor-failed", key)] = True
-            cache[key] = function = _build_reverse(selection, False)
+            cache[key] = function = _build_reverse(selection, False, links, not single)
             note = f"pfor could not vectorise this model ({type(error).__name__}); used a loop"
-            y, block, linked = function(x, others, idx)
+            y, block = function(*args)
         if outputs is None:
             outputs = y.numpy()
-        connected = connected and bool(linked)
+        connected = connected and links["connected"]
         block = block.numpy()
         end = min(total, start + plan.chunk)
         if not single:

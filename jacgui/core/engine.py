@@ -29,6 +29,7 @@ from .job import (
 )
 from .planning import Plan, check_method, make_plan
 from .selection import Selection, graph_facts, other_tensors, select
+from .spec import TensorInfo
 
 
 def complete_point(model: ModelHandle, point: Any = None,
@@ -38,8 +39,6 @@ def complete_point(model: ModelHandle, point: Any = None,
     ``point`` may be ``None`` (the default point), an array for ``input`` (the first input when
     ``None``), or a mapping from input names to arrays. Every value is validated.
     """
-    from .points import validate_point
-
     values = {name: np.asarray(v) for name, v in model.default_point.items()}
     if point is None:
         pass
@@ -49,8 +48,18 @@ def complete_point(model: ModelHandle, point: Any = None,
         values.update(point)
     else:
         values[model.input(input).name] = point
-    return {spec.name: validate_point(values.get(spec.name, np.zeros(spec.shape)), spec)
+    return {spec.name: _validated(values.get(spec.name, np.zeros(spec.shape)), spec)
             for spec in model.inputs}
+
+
+def _validated(value: Any, spec: TensorInfo) -> np.ndarray:
+    from .points import validate_point
+
+    # Live updates send the same well-formed array many times a second: skip the full parse.
+    if (isinstance(value, np.ndarray) and value.shape == spec.shape and value.dtype.kind == "f"
+            and np.isfinite(value).all()):
+        return value
+    return validate_point(value, spec)
 
 
 def selection_for(model: ModelHandle, job: JacobianJob) -> tuple[Selection, list[str]]:
@@ -68,7 +77,10 @@ def selection_for(model: ModelHandle, job: JacobianJob) -> tuple[Selection, list
             dtype = "float64"
         elif job.options.dtype == "float64" and not notes:
             notes.append("this model is fixed at its saved precision; differences use float32")
-    return select(model, job.input, job.output, forward, dtype), notes
+    key = ("selection", job.input, job.output, id(forward), dtype)
+    if key not in model.cache:
+        model.cache[key] = select(model, job.input, job.output, forward, dtype)
+    return model.cache[key], notes
 
 
 def plan_job(job: JacobianJob) -> Plan:
@@ -210,6 +222,10 @@ def _facts(model: ModelHandle, selection: Selection, others: tuple) -> tuple[int
 
 
 def _nan_warnings(outputs: np.ndarray, matrix: np.ndarray) -> list[str]:
+    # One sum is NaN/inf exactly when some entry is (barring overflow, which the slow path
+    # below then reports correctly); it is several times cheaper than isfinite().all().
+    if np.isfinite(matrix.sum()) and np.isfinite(outputs.sum()):
+        return []
     warnings = []
     if (bad := int(np.sum(~np.isfinite(outputs)))) > 0:
         warnings.append(f"f(x) has {bad} non-finite value(s) at this point")

@@ -11,7 +11,7 @@ import numpy as np
 from .errors import JacobianCancelled
 from .handle import ModelHandle
 
-METHODS = ("auto", "reverse", "forward", "fd-forward", "fd-central")
+from .planning import METHODS  # re-exported: the method names live with the planner
 DEFAULT_MEMORY_BUDGET = 1 << 30
 
 

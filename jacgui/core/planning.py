@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from .errors import JacguiError, JacobianTooLargeError
 
+METHODS = ("auto", "reverse", "forward", "fd-forward", "fd-central")
+
 # Per unit of work (one Jacobian row, one JVP, one perturbed point) the vectorised pass keeps
 # about this many copies of every intermediate (primal, cotangent/tangent, pfor temporaries).
 _COPIES_PER_UNIT = 3
@@ -77,8 +79,6 @@ def make_plan(method: str, m: int, n: int, itemsize: int, activation_elements: i
 
 def check_method(method: str, step: float | None = None, budget: int = 1) -> None:
     """Reject unknown methods, unusable steps and budgets with a one-line reason."""
-    from .job import METHODS
-
     if method not in METHODS:
         raise JacguiError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}")
     if step is not None and not (0.0 < step <= 1.0):
