@@ -1,0 +1,48 @@
+"""Analyses beyond the raw Jacobian: linearity, principal directions, AD/FD agreement, step
+sweeps, global (many-point) sensitivity, image maps, and their export.
+
+Every analysis returns a frozen dataclass of NumPy arrays and labels with ``to_rows()`` (CSV)
+and ``to_dict()`` (JSON/NPZ); :func:`save_analysis` writes either. Qt-free; TensorFlow is
+imported only when a model is evaluated.
+"""
+
+from __future__ import annotations
+
+from .agreement import Agreement, agreement_of, compare_ad_fd
+from .global_sensitivity import AGGREGATES, AggregateTable, GlobalSensitivity, global_sensitivity
+from .image_maps import gradient_times_input, saliency
+from .linearity import SliceResult, default_half_range, slice_cell
+from .principal import PrincipalDirections, move_along, principal_directions
+from .sampling import SAMPLING_METHODS, check_bounds, read_bounds, sample_box
+from .step_sweep import DEFAULT_STEPS, StepSweep, step_sweep
+from .tables import ANALYSIS_FORMATS, json_safe, save_analysis, to_csv_text, to_json_text
+
+__all__ = [
+    "AGGREGATES",
+    "ANALYSIS_FORMATS",
+    "DEFAULT_STEPS",
+    "SAMPLING_METHODS",
+    "AggregateTable",
+    "Agreement",
+    "GlobalSensitivity",
+    "PrincipalDirections",
+    "SliceResult",
+    "StepSweep",
+    "agreement_of",
+    "check_bounds",
+    "compare_ad_fd",
+    "default_half_range",
+    "global_sensitivity",
+    "gradient_times_input",
+    "json_safe",
+    "move_along",
+    "principal_directions",
+    "read_bounds",
+    "saliency",
+    "sample_box",
+    "save_analysis",
+    "slice_cell",
+    "step_sweep",
+    "to_csv_text",
+    "to_json_text",
+]

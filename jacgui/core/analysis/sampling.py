@@ -1,0 +1,154 @@
+"""Points in a box: plain uniform sampling and a hand-written Latin hypercube; bounds files.
+
+Bounds files give ``[low, high]`` per input element:
+
+- ``.csv``: rows ``label,low,high`` (an optional header row such as ``name,low,high``), or
+  rows ``low,high`` in element order;
+- ``.json``: ``{"<label>": [low, high], ...}``, ``[[low, high], ...]`` in element order, or
+  either of those under the input's name: ``{"<input name>": ...}``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import JacguiError
+from ..spec import TensorInfo
+
+SAMPLING_METHODS = ("uniform", "lhs")
+
+
+def check_bounds(bounds: Any, size: int | None = None) -> np.ndarray:
+    """``bounds`` as float64 ``(n, 2)`` with finite ``low <= high``, or a one-line error."""
+    try:
+        array = np.asarray(bounds, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise JacguiError("bounds must be numbers: one [low, high] pair per input") from None
+    if array.ndim != 2 or array.shape[1] != 2:
+        raise JacguiError(f"bounds must have shape (n, 2), got {array.shape}")
+    if size is not None and array.shape[0] != size:
+        raise JacguiError(f"{array.shape[0]} bounds given for {size} input elements")
+    if not np.all(np.isfinite(array)):
+        raise JacguiError("bounds must be finite")
+    if bad := np.flatnonzero(array[:, 0] > array[:, 1]).tolist():
+        raise JacguiError(f"low > high in the bounds of element(s) {bad[:5]}")
+    return array
+
+
+def sample_box(bounds: Any, n_samples: int, method: str = "uniform",
+               seed: int | None = None) -> np.ndarray:
+    """``n_samples`` points in the box ``bounds`` (shape ``(n, 2)``), shape ``(N, n)``.
+
+    ``"uniform"`` draws independent uniform points. ``"lhs"`` is a Latin hypercube: along every
+    dimension each of the ``N`` equal strata holds exactly one point (uniform inside it), and
+    the strata are paired across dimensions by independent random permutations.
+    """
+    box = check_bounds(bounds)
+    if method not in SAMPLING_METHODS:
+        raise JacguiError(f"unknown sampling {method!r}; use one of {', '.join(SAMPLING_METHODS)}")
+    if int(n_samples) != n_samples or n_samples < 1:
+        raise JacguiError(f"the number of samples must be a positive integer, got {n_samples}")
+    n_samples = int(n_samples)
+    rng = np.random.default_rng(seed)
+    dims = box.shape[0]
+    if method == "uniform":
+        unit = rng.random((n_samples, dims))
+    else:
+        strata = np.stack([rng.permutation(n_samples) for _ in range(dims)], axis=1)
+        unit = (strata + rng.random((n_samples, dims))) / n_samples
+    return box[:, 0] + unit * (box[:, 1] - box[:, 0])
+
+
+def read_bounds(path: str | Path, spec: TensorInfo) -> np.ndarray:
+    """Read per-element ``[low, high]`` bounds for input ``spec`` (see the module docstring)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".json"):
+        raise JacguiError(f"{path.name}: bounds must be a .csv or .json file")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        raise JacguiError(f"cannot read {path.name}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise JacguiError(f"{path.name} is not UTF-8 text") from None
+    labels = spec.element_labels()
+    try:
+        pairs = _csv_pairs(text, labels) if suffix == ".csv" else _json_pairs(text, spec)
+    except JacguiError as error:
+        raise JacguiError(f"{path.name}: {error}") from None
+    try:
+        return check_bounds(pairs, spec.size)
+    except JacguiError as error:
+        raise JacguiError(f"{path.name}: {error}") from None
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise JacguiError(f"{str(value)[:40]!r} is not a number")
+    try:
+        return float(value)
+    except ValueError:
+        raise JacguiError(f"{str(value)[:40]!r} is not a number") from None
+
+
+def _keyed(mapping: dict[str, Any], labels: tuple[str, ...]) -> list[list[float]]:
+    unknown = [k for k in mapping if k not in labels]
+    missing = [lab for lab in labels if lab not in mapping]
+    if unknown or missing:
+        parts = ([f"unknown names {', '.join(unknown[:6])}"] if unknown else []) + \
+                ([f"missing names {', '.join(missing[:6])}"] if missing else [])
+        raise JacguiError("; ".join(parts))
+    return [_pair(mapping[lab]) for lab in labels]
+
+
+def _pair(value: Any) -> list[float]:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise JacguiError(f"{json.dumps(value)[:40]} is not a [low, high] pair")
+    return [_number(v) for v in value]
+
+
+def _csv_pairs(text: str, labels: tuple[str, ...]) -> list[list[float]]:
+    rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text)) if any(
+        c.strip() for c in row)]
+    if rows and len(rows[0]) == 3 and not _is_number(rows[0][1]):
+        rows = rows[1:]  # header such as name,low,high
+    if not rows:
+        raise JacguiError("no bounds found")
+    if all(len(row) == 3 for row in rows):
+        mapping: dict[str, Any] = {}
+        for row in rows:
+            if row[0] in mapping:
+                raise JacguiError(f"{row[0]!r} appears twice")
+            mapping[row[0]] = row[1:]
+        return _keyed(mapping, labels)
+    if all(len(row) == 2 for row in rows):
+        return [_pair(row) for row in rows]
+    raise JacguiError("each row must be label,low,high or low,high")
+
+
+def _json_pairs(text: str, spec: TensorInfo) -> list[list[float]]:
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise JacguiError(f"not valid JSON: {error}") from None
+    if isinstance(data, dict) and spec.name in data and spec.name not in spec.element_labels():
+        data = data[spec.name]
+    if isinstance(data, dict):
+        return _keyed({str(k): v for k, v in data.items()}, spec.element_labels())
+    if isinstance(data, list):
+        return [_pair(v) for v in data]
+    raise JacguiError("expected {label: [low, high]} or [[low, high], ...]")
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
