@@ -95,6 +95,7 @@ class Controller(QObject):
         self._result_job: JacobianJob | None = None
         self._last_result: JacobianResult | None = None
         self._shut_down = False
+        self._user_cancelled = 0
 
         self._warm_up.connect(self._worker.warm_up)
         self._load.connect(self._worker.load_model)
@@ -210,6 +211,9 @@ class Controller(QObject):
         self._debounce.stop()
         if self._token is not None:
             self._token.cancel()
+            # A result that still arrives (the last chunk was running) is reported as cancelled:
+            # after Cancel the display does not change.
+            self._user_cancelled = self._job_id
 
     def request_cross_check(self, row: int, col: int) -> int | None:
         """Check cell (row, col) of the displayed result by the other method family."""
@@ -278,6 +282,9 @@ class Controller(QObject):
     def _on_result(self, job_id: int, result: JacobianResult) -> None:
         if not self._finish(job_id):
             self.dropped_results += 1
+            return
+        if job_id == self._user_cancelled:
+            self.cancelled.emit(job_id)
             return
         self._result_job = self._last_job
         self._last_result = result

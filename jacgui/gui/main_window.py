@@ -78,6 +78,10 @@ class MainWindow(WindowLogic, QMainWindow):
             self.restoreGeometry(geometry)
         if (state := self.settings.window_state()) is not None:
             self.restoreState(state)
+        else:
+            # First start: the heatmap gets the room; the docks only what they need.
+            self.resizeDocks([self.left_dock, self.inspector_dock], [340, 290],
+                             Qt.Orientation.Horizontal)
         self._connect()
         self.set_placeholder("Loading TensorFlow…")
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QImage, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QHBoxLayout, QHeaderView, QLabel, QSlider, QSpinBox,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QSlider, QSpinBox,
     QTableView, QToolButton, QVBoxLayout, QWidget,
 )
 
@@ -21,15 +21,14 @@ from jacgui.core.handle import ModelHandle
 from jacgui.core.spec import TensorInfo
 
 from .dialogs import Dialogs
-from .point_model import PointTableModel, format_value
+from .point_actions import PointFileActions
+from .point_model import PointTableModel, array_pixmap, format_value
 
-POINT_FILTERS = "Points (*.npy *.npz *.csv *.json);;All files (*)"
-IMAGE_FILTERS = "Points or images (*.npy *.npz *.csv *.json *.png *.jpg *.jpeg);;All files (*)"
 _SLIDER_STEPS = 1000
 _UNDO_DEPTH = 50
 
 
-class PointEditor(QWidget):
+class PointEditor(PointFileActions, QWidget):
     """Edits the value of every input of the loaded model, one input at a time.
 
     Signals
@@ -94,6 +93,7 @@ class PointEditor(QWidget):
         self.seed = QSpinBox(self)
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setPrefix("seed ")
+        self.seed.setMaximumWidth(110)
         self.seed.setToolTip("Random seed used by Randomise (same seed, same point)")
 
         buttons = QHBoxLayout()
@@ -234,73 +234,6 @@ class PointEditor(QWidget):
         self.set_values(values)
 
     @Slot()
-    def paste_point(self) -> None:
-        """Parse the clipboard's text as this input's value."""
-        spec = self._spec()
-        if spec is None:
-            return
-        text = QApplication.clipboard().text()
-        try:
-            from jacgui.core.points import parse_point_text
-
-            self.set_values(parse_point_text(text, spec))
-        except (JacguiError, ValueError) as exc:
-            self.message.emit(f"Paste: {_one_line(exc)}")
-
-    @Slot()
-    def load_point(self) -> None:
-        """Ask for a file and load this input's value from it."""
-        spec = self._spec()
-        if spec is None:
-            return
-        filters = IMAGE_FILTERS if spec.is_image else POINT_FILTERS
-        path = self.dialogs.open_file(self, f"Load point for {spec.name}", self.last_dir, filters)
-        if path:
-            self.load_point_file(path)
-
-    def load_point_file(self, path: str) -> bool:
-        """Load this input's value from ``path``; a failure is reported, values are kept."""
-        spec = self._spec()
-        if spec is None:
-            return False
-        try:
-            from jacgui.core import points
-
-            if Path(path).suffix.lower() in (".png", ".jpg", ".jpeg"):
-                values = points.point_from_image(path, spec)
-            else:
-                values = points.read_point(path, spec)
-            self.set_values(values)
-        except (JacguiError, OSError, ValueError) as exc:
-            self.message.emit(f"Could not load the point: {_one_line(exc)}")
-            return False
-        self.last_dir = str(Path(path).parent)
-        self.message.emit(f"Loaded point from {Path(path).name}")
-        return True
-
-    @Slot()
-    def save_point(self) -> None:
-        """Ask for a file and write this input's value to it."""
-        spec = self._spec()
-        if spec is None:
-            return
-        answer = self.dialogs.save_file(self, f"Save point of {spec.name}", self.last_dir, POINT_FILTERS)
-        if not answer:
-            return
-        path = answer[0]
-        if not Path(path).suffix:
-            path += ".npy"
-        try:
-            from jacgui.core.points import write_point
-
-            write_point(path, self.values(), spec)
-        except (JacguiError, OSError, ValueError) as exc:
-            self.message.emit(f"Could not save the point: {_one_line(exc)}")
-            return
-        self.last_dir = str(Path(path).parent)
-        self.message.emit(f"Saved point to {Path(path).name}")
-
-    @Slot()
     def undo(self) -> None:
         """Restore the value before the last change."""
         while self._undo:
@@ -411,7 +344,7 @@ class PointEditor(QWidget):
         if spec is None or not spec.is_image:
             self.image.hide()
             return
-        self.image.setPixmap(_to_pixmap(self._current_values(), self.image.width()))
+        self.image.setPixmap(array_pixmap(self._current_values(), self.image.width()))
         self.image.show()
 
     def _update_enabled(self) -> None:
@@ -427,29 +360,3 @@ class PointEditor(QWidget):
             else "Random point from the seed: each value uniform within ±10% of its default "
             "(±0.1 where the default is 0)"
         )
-
-
-def _to_pixmap(values: np.ndarray, size: int) -> QPixmap:
-    """Grey or RGB picture of an (H, W) or (H, W, C) array, scaled to its own min..max."""
-    array = np.asarray(values, dtype=float)
-    if array.ndim == 3 and array.shape[2] in (3, 4):
-        array = array[..., :3]
-    elif array.ndim == 3:
-        array = array[..., 0]
-    finite = array[np.isfinite(array)]
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    scaled = np.nan_to_num((array - lo) / (hi - lo if hi > lo else 1.0))
-    pixels = np.ascontiguousarray((np.clip(scaled, 0, 1) * 255).astype(np.uint8))
-    h, w = pixels.shape[:2]
-    if pixels.ndim == 3:
-        image = QImage(pixels.data, w, h, 3 * w, QImage.Format.Format_RGB888)
-    else:
-        image = QImage(pixels.data, w, h, w, QImage.Format.Format_Grayscale8)
-    return QPixmap.fromImage(image.copy()).scaled(
-        size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation
-    )
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

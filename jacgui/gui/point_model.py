@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QImage, QPixmap
 
 from jacgui.core.spec import TensorInfo
 
@@ -154,3 +154,24 @@ class PointTableModel(QAbstractTableModel):
         if changed:
             self.value_edited.emit(row, number)
         return True
+
+
+def array_pixmap(values: np.ndarray, size: int) -> QPixmap:
+    """Grey or RGB picture of an (H, W) or (H, W, C) array, scaled to its own min..max."""
+    array = np.asarray(values, dtype=float)
+    if array.ndim == 3 and array.shape[2] in (3, 4):
+        array = array[..., :3]
+    elif array.ndim == 3:
+        array = array[..., 0]
+    finite = array[np.isfinite(array)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    scaled = np.nan_to_num((array - lo) / (hi - lo if hi > lo else 1.0))
+    pixels = np.ascontiguousarray((np.clip(scaled, 0, 1) * 255).astype(np.uint8))
+    h, w = pixels.shape[:2]
+    if pixels.ndim == 3:
+        image = QImage(pixels.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+    else:
+        image = QImage(pixels.data, w, h, w, QImage.Format.Format_Grayscale8)
+    return QPixmap.fromImage(image.copy()).scaled(
+        size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation
+    )
