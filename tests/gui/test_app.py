@@ -37,7 +37,7 @@ def window(qtbot: Any, backend: Any, settings: Any) -> Any:
     win.close()
 
 
-def start(qtbot: Any, window: Any, model: str) -> Any:
+def start(qtbot: Any, window: Any, model: str | None) -> Any:
     with qtbot.waitSignal(window.controller.result_ready, timeout=LONG) as blocker:
         window.start(model)
     return blocker.args[0]
@@ -249,3 +249,66 @@ def test_window_appears_before_tensorflow(tmp_path: Path) -> None:
     assert flag == "no-tf"
     assert " ".join(text) == "Loading TensorFlow…"
     assert float(seconds) < 3.0  # target < 1 s on a desktop; loose for shared CI machines
+
+
+def test_real_demo_loads_and_computes(qtbot: Any, settings: Any) -> None:
+    """No fakes: the bundled demo through the real loader and engine on the worker thread."""
+    from jacgui.gui.main_window import MainWindow
+
+    window = MainWindow(settings=settings, dialogs=ScriptedDialogs())
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        result = start(qtbot, window, None)
+        assert result.shape == (20, 5)
+        assert window.actions.examples.actions(), "the Examples menu lists the bundled models"
+        assert window.settings.recent_models() == []  # bundled examples are not "recent"
+        with qtbot.waitSignal(window.controller.cross_checked, timeout=LONG) as blocker:
+            window.heatmap.select_cell(6, 2)
+            window._on_cell_selected(6, 2)
+        assert blocker.args[0].relative_difference < 1e-3
+    finally:
+        window.close()
+
+
+def test_drop_opens_models_and_points(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    start(qtbot, window, "small.keras")
+
+    def drop(path: str) -> None:
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(path)])
+        event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                           Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        window.dropEvent(event)
+
+    point = tmp_path / "point.npy"
+    np.save(point, np.array([1.0, 2.0, 3.0, 4.0]))
+    drop(str(point))
+    assert window.point_editor.values().tolist() == [1, 2, 3, 4]
+    with qtbot.waitSignal(window.controller.model_failed, timeout=LONG):
+        drop(str(tmp_path / "elsewhere.keras"))
+    assert "elsewhere.keras" in window.last_error
+
+
+def test_integer_inputs_are_listed_but_not_selectable(qtbot: Any) -> None:
+    from jacgui.core.handle import ModelHandle
+    from jacgui.core.spec import TensorInfo
+    from jacgui.gui.model_panel import ModelPanel
+
+    handle = ModelHandle(
+        "memory://mixed", "keras",
+        (TensorInfo("tokens", (5,), "int32"), TensorInfo("scale", (2,))),
+        (TensorInfo("y", (3,)),), forward=lambda d: d, default_point={},
+    )
+    panel = ModelPanel()
+    qtbot.addWidget(panel)
+    panel.set_model(handle)
+    assert panel.tree.topLevelItemCount() == 3
+    assert panel.selection() == ("scale", "y")
+    item = panel.input_combo.model().item(0)
+    assert not item.isEnabled() and "cannot be differentiated" in item.toolTip()
+    panel.select(input="tokens")
+    assert panel.selection()[0] == "scale"
