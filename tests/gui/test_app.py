@@ -312,3 +312,12 @@ def test_integer_inputs_are_listed_but_not_selectable(qtbot: Any) -> None:
     assert not item.isEnabled() and "cannot be differentiated" in item.toolTip()
     panel.select(input="tokens")
     assert panel.selection()[0] == "scale"
+
+
+def test_point_option_is_applied_before_the_first_result(qtbot: Any, window: Any,
+                                                          tmp_path: Path) -> None:
+    point = tmp_path / "start.json"
+    point.write_text("[0.1, 0.2, 0.3, 0.4]")
+    with qtbot.waitSignal(window.controller.result_ready, timeout=LONG) as blocker:
+        window.start("small.keras", point=str(point))
+    np.testing.assert_allclose(blocker.args[0].point, [0.1, 0.2, 0.3, 0.4], rtol=1e-6)
