@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
                          "h_j = c*max(1,|x_j|) (default: sqrt(eps) forward, cbrt(eps) central)")
     compute.add_argument("--dtype", choices=("float32", "float64"),
                          help="finite-difference evaluation dtype (default: float64 if possible)")
+    compute.add_argument("--no-error-estimate", action="store_true",
+                         help="finite differences: skip the second step (half the model calls)")
     compute.add_argument("--memory", type=float, default=DEFAULT_MEMORY_BUDGET / (1 << 20),
                          metavar="MIB", help="memory budget in MiB (default: %(default).0f)")
     compute.add_argument("--out", type=Path, help="save to .npy, .csv, .npz or .json")
@@ -102,7 +104,8 @@ def _compute(args: argparse.Namespace) -> int:
         raise JacguiError("--memory must be positive")
     model, point = _load(args)
     result = jacobian(model, point, method=args.method, input=args.input, output=args.output,
-                      step=args.step, dtype=args.dtype, memory_budget=int(args.memory * (1 << 20)))
+                      step=args.step, dtype=args.dtype, memory_budget=int(args.memory * (1 << 20)),
+                      error_estimate=not args.no_error_estimate)
     print(summary(result))
     if args.out is not None:
         print(f"saved {save_result(result, args.out)}")

@@ -91,7 +91,7 @@ def plan_job(job: JacobianJob) -> Plan:
     others = held_inputs(job.model, selection, point)
     elements, _ = _facts(job.model, selection, others)
     return make_plan(job.method, selection.m, selection.n, np.dtype(selection.dtype).itemsize,
-                     elements, job.options.memory_budget, job.method)
+                     elements, job.options.memory_budget, job.method, job.options.error_estimate)
 
 
 def run_job(job: JacobianJob, progress: ProgressCallback | None = None,
@@ -136,7 +136,7 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
     others = held_inputs(model, selection, point)
     elements, suspects = _facts(model, selection, others)
     plan = make_plan(job.method, selection.m, selection.n, np.dtype(selection.dtype).itemsize,
-                     elements, job.options.memory_budget, job.method)
+                     elements, job.options.memory_budget, job.method, job.options.error_estimate)
 
     def chunk_done(done: int) -> None:
         if progress is not None:
@@ -147,7 +147,8 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
     reason, steps, error = plan.reason, None, None
     if plan.method.startswith("fd"):
         outputs, matrix, steps, error = fd_jacobian(
-            selection, x, others, plan, model.cache, job.options.step, cancel, chunk_done)
+            selection, x, others, plan, model.cache, job.options.step, cancel, chunk_done,
+            job.options.error_estimate)
         reason = f"{reason}; evaluated in {selection.dtype}"
     else:
         x_tensor = tf().constant(x, dtype=selection.dtype)
@@ -175,7 +176,7 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
 def jacobian(model: ModelHandle, point: Any = None, *, method: str = "auto",
              input: str | None = None, output: str | None = None, step: float | None = None,
              dtype: str | None = None, memory_budget: int = DEFAULT_MEMORY_BUDGET,
-             progress: ProgressCallback | None = None,
+             error_estimate: bool = True, progress: ProgressCallback | None = None,
              cancel: CancelToken | None = None) -> JacobianResult:
     """Jacobian of ``output`` with respect to ``input`` at ``point``.
 
@@ -194,6 +195,8 @@ def jacobian(model: ModelHandle, point: Any = None, *, method: str = "auto",
         Evaluation dtype for finite differences (float64 where the model allows it).
     memory_budget : int
         Bytes; sets the chunk size.
+    error_estimate : bool
+        Finite differences only: estimate every cell's error from a second step (2x the work).
     progress, cancel
         Called between chunks / checked between chunks.
 
@@ -201,7 +204,8 @@ def jacobian(model: ModelHandle, point: Any = None, *, method: str = "auto",
     -------
     JacobianResult
     """
-    options = JacobianOptions(step=step, dtype=dtype, memory_budget=memory_budget)
+    options = JacobianOptions(step=step, dtype=dtype, memory_budget=memory_budget,
+                              error_estimate=error_estimate)
     job = JacobianJob(model, {} if point is None else point, method, input, output, options)
     if point is not None and not isinstance(point, Mapping):
         job = JacobianJob(model, {model.input(input).name: point}, method, input, output, options)

@@ -29,11 +29,15 @@ class JacobianOptions:
         float64 where the model allows it.
     memory_budget : int
         Bytes the computation may use; it sets the chunk size.
+    error_estimate : bool
+        For finite differences, also evaluate at step 2h to estimate every cell's error
+        (twice the model evaluations).
     """
 
     step: float | None = None
     dtype: str | None = None
     memory_budget: int = DEFAULT_MEMORY_BUDGET
+    error_estimate: bool = True
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ METHODS = ("auto", "reverse", "forward", "fd-forward", "fd-central")
 # Per unit of work (one Jacobian row, one JVP, one perturbed point) the vectorised pass keeps
 # about this many copies of every intermediate (primal, cotangent/tangent, pfor temporaries).
 _COPIES_PER_UNIT = 3
+_FD_COPIES = 1.5
 _MiB = 1 << 20
 
 
@@ -51,17 +52,21 @@ def choose_method(method: str, m: int, n: int) -> tuple[str, str]:
 
 
 def make_plan(method: str, m: int, n: int, itemsize: int, activation_elements: int,
-              budget: int, requested: str) -> Plan:
+              budget: int, requested: str, error_estimate: bool = True) -> Plan:
     """Size the chunks so that the matrix plus one chunk fits in ``budget`` bytes."""
     concrete, reason = choose_method(method, m, n)
     if requested != "auto":
         reason = "requested"
     jacobian_bytes = m * n * itemsize
     units = m if concrete == "reverse" else n
-    # Finite differences evaluate up to 4 perturbed points per column (two steps, both sides).
-    per_unit_points = {"fd-central": 4, "fd-forward": 2}.get(concrete, 1)
-    per_unit = (_COPIES_PER_UNIT * activation_elements * per_unit_points
-                + (n if concrete == "reverse" else m) * per_unit_points) * itemsize
+    # Finite differences evaluate up to 4 perturbed points per column (two steps, both sides),
+    # but a plain forward pass frees each activation once the next layer has used it.
+    points = {"fd-central": 4, "fd-forward": 2}.get(concrete, 1)
+    if not error_estimate and concrete.startswith("fd"):
+        points //= 2
+    copies = _FD_COPIES if concrete.startswith("fd") else _COPIES_PER_UNIT
+    per_unit = int((copies * activation_elements + (n if concrete == "reverse" else m) + n)
+                   * points * itemsize)
     free = budget - jacobian_bytes
     if free < per_unit:
         need = jacobian_bytes + per_unit

@@ -162,3 +162,11 @@ def test_plan_reports_method_and_memory(mlp):
 def test_unknown_method_is_a_user_error(mlp):
     with pytest.raises(JacguiError, match="unknown method"):
         jacobian(mlp[0], method="backwards")
+
+
+def test_fd_without_error_estimate_gives_the_same_derivative(mlp):
+    model, _ = mlp
+    full = jacobian(model, method="fd-central")
+    fast = jacobian(model, method="fd-central", error_estimate=False)
+    assert fast.error_estimate is None and full.error_estimate is not None
+    np.testing.assert_array_equal(fast.matrix, full.matrix)
