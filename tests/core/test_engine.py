@@ -171,3 +171,14 @@ def test_fd_without_error_estimate_gives_the_same_derivative(mlp):
     assert fast.error_estimate is None and full.error_estimate is not None
     # Same steps and formula; only the batch size (hence BLAS rounding) differs.
     assert np.all(np.abs(fast.matrix - full.matrix) <= full.error_estimate)
+
+
+def test_switching_outputs_back_and_forth_reuses_traces():
+    model = two_in_two_out()
+    jacobian(model, input="a", output="u")
+    jacobian(model, input="a", output="v")
+    before = dict(TRACE_COUNTS)
+    for _ in range(3):
+        jacobian(model, input="a", output="u")
+        jacobian(model, input="a", output="v")
+    assert dict(TRACE_COUNTS) == before
