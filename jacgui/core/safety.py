@@ -105,10 +105,13 @@ def _denied(node: Any) -> bool:
 
 
 def _read(directory: Path) -> Any:
-    # Protobuf only: importing TensorFlow is not needed to parse the graph.
-    from tensorflow.core.protobuf import saved_model_pb2
-
+    # Only protobuf is used, but importing any tensorflow submodule runs tensorflow/__init__,
+    # whose start-up notices tf() keeps off the user's stderr.
+    from ._tf import tf
     from .errors import ModelLoadError
+
+    tf()
+    from tensorflow.core.protobuf import saved_model_pb2
 
     model = saved_model_pb2.SavedModel()
     binary, text = directory / "saved_model.pb", directory / "saved_model.pbtxt"
