@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 import zipfile
 from types import SimpleNamespace
 from collections.abc import Mapping
@@ -54,7 +55,11 @@ def _load(path: Path, unsafe: bool) -> Any:
     try:
         # compile=False: Keras-2 files fail on their saved metrics otherwise (keras#19330), and
         # jacgui never trains. safe_mode is passed per call because Keras keeps it thread-local.
-        return k.saving.load_model(str(path), compile=False, safe_mode=not unsafe)
+        with warnings.catch_warnings():
+            # Advice to the model's author ("Do not pass an input_shape argument to a layer",
+            # from Keras-2 configs) would land on the user's terminal; the user cannot act on it.
+            warnings.simplefilter("ignore", UserWarning)
+            return k.saving.load_model(str(path), compile=False, safe_mode=not unsafe)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a one-line load error
         text = str(exc)
         if "safe_mode" in text or "unsafe_deserialization" in text:
