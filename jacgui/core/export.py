@@ -32,15 +32,20 @@ def save_result(result: JacobianResult, path: str | os.PathLike[str]) -> Path:
         raise JacguiError(f"cannot export to {suffix or 'a file without extension'!r}; "
                           f"use one of {', '.join(DATA_FORMATS)}")
     writer = {".npy": _write_npy, ".csv": _write_csv, ".npz": _write_npz, ".json": _write_json}
+    temporary: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=suffix + ".part")
         os.close(handle)
         writer[suffix](result, Path(temporary))
         os.replace(temporary, path)
+        temporary = None
     except OSError as error:
-        Path(locals().get("temporary", path)).unlink(missing_ok=True)
         raise JacguiError(f"cannot write {path}: {error.strerror or error}") from None
+    finally:
+        # Whatever stopped the writer (a full disk, Ctrl+C, a bug), drop the partial file.
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
     return path
 
 
