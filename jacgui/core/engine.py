@@ -6,6 +6,7 @@ checks the cancel token there, and returns a :class:`~jacgui.core.job.JacobianRe
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -120,10 +121,15 @@ def short_reason(error: BaseException) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     skip = ("Graph execution error", "Detected at node", "File ", "Traceback")
     useful = [line for line in lines if not line.startswith(skip)]
-    reason = (useful or lines or [""])[0]
-    if len(reason) > 200:
-        reason = reason[:197] + "..."
+    reason = _FUNCTION_NODE.sub("", (useful or lines or [""])[0]).strip()
+    # 190 keeps "the model failed while computing: <Type>: <reason>" within ~250 characters.
+    if len(reason) > 190:
+        reason = reason[:187] + "..."
     return f"{type(error).__name__}: {reason}" if reason else type(error).__name__
+
+
+# TensorFlow prefixes graph errors with "{{function_node __inference_f_3933}}": noise to a user.
+_FUNCTION_NODE = re.compile(r"\{\{function_node [^}]*\}\}\s*")
 
 
 def _run(job: JacobianJob, progress: ProgressCallback | None,
