@@ -1,4 +1,4 @@
-"""Headless command line: ``jacgui compute``, ``jacgui info`` and ``jacgui bench``.
+"""Headless command line: ``jacgui compute``, ``info``, ``bench`` and ``analyse``.
 
 Exit status: 0 on success, 2 on a user error (one line on stderr, no traceback), 1 otherwise.
 Set ``JACGUI_DEBUG=1`` to see the traceback of an unexpected error.
@@ -15,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
+from . import cli_analysis
 from .core.errors import JacguiError
 from .core.job import DEFAULT_MEMORY_BUDGET, METHODS
 
-COMMANDS = ("compute", "info", "bench")
+COMMANDS = ("compute", "info", "bench", "analyse")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
                          metavar="MIB", help="memory budget in MiB (default: %(default).0f)")
     compute.add_argument("--out", type=Path, help="save to .npy, .csv, .npz or .json")
     compute.add_argument("--image", type=Path, help="render the heatmap to .png or .svg")
+    cli_analysis.add_compute_options(compute)
     info = sub.add_parser("info", help="list a model's inputs, outputs and default point")
     _model_arguments(info, point=False)
     bench = sub.add_parser("bench", help="time every method on a model and compare accuracy")
@@ -47,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--input")
     bench.add_argument("--output")
     bench.add_argument("--runs", type=int, default=20, help="timed runs per method")
+    cli_analysis.add_analyse_parser(sub, _model_arguments)
     return parser
 
 
@@ -62,7 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run a CLI command; returns the exit status."""
     args = _parser().parse_args(argv)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
-        "compute": _compute, "info": _info, "bench": _bench}
+        "compute": _compute, "info": _info, "bench": _bench,
+        "analyse": lambda a: cli_analysis.analyse(a, _load)}
     try:
         return handlers[args.command](args)
     except JacguiError as error:
@@ -102,6 +106,8 @@ def _compute(args: argparse.Namespace) -> int:
         raise JacguiError(f"--image must end in .png or .svg, not {args.image.suffix!r}")
     if args.memory <= 0:
         raise JacguiError("--memory must be positive")
+    if cli_analysis.wants_global(args):
+        return cli_analysis.compute_global(args, _load)
     model, point = _load(args)
     result = jacobian(model, point, method=args.method, input=args.input, output=args.output,
                       step=args.step, dtype=args.dtype, memory_budget=int(args.memory * (1 << 20)),

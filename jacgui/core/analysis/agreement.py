@@ -18,8 +18,8 @@ import numpy as np
 
 from ..engine import jacobian, plan_job
 from ..handle import ModelHandle
-from ..job import DEFAULT_MEMORY_BUDGET, CancelToken, JacobianJob, JacobianOptions, Progress
-from ..job import ProgressCallback
+from ..job import (DEFAULT_MEMORY_BUDGET, CancelToken, JacobianJob, JacobianOptions, Progress,
+                   ProgressCallback)
 from ..views import near_zero
 from .tables import matrix_rows
 

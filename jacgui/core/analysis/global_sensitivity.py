@@ -31,12 +31,12 @@ from typing import Any
 import numpy as np
 
 from .._tf import tf
-from ..autodiff import TRACE_COUNTS
 from ..engine import _facts, complete_point, held_inputs, selection_for
-from ..errors import JacguiError, JacobianTooLargeError
+from ..errors import JacguiError
 from ..handle import ModelHandle
 from ..job import DEFAULT_MEMORY_BUDGET, CancelToken, JacobianJob, Progress, ProgressCallback
 from ..selection import Selection
+from .batched_jacobian import batch_jacobian_function, batch_size_for
 from .tables import matrix_rows
 
 AGGREGATES = ("mean", "mean-abs", "std", "dgsm")
@@ -199,9 +199,9 @@ def global_sensitivity(model: ModelHandle, points: Any, *, input: str | None = N
         box = check_bounds(bounds, n)
     reverse = m <= n
     elements, suspects = _facts(model, selection, others)
-    batch = batch_size or _batch_size(m, n, elements, reverse, selection.dtype, memory_budget)
+    batch = batch_size or batch_size_for(m, n, elements, reverse, selection.dtype, memory_budget)
     batch = int(min(batch, x.shape[0]))
-    function = _function(model, selection, reverse)
+    function = batch_jacobian_function(model, selection, reverse)
     n_batches = -(-x.shape[0] // batch)
     stats = {key: _Moments() for key in ("j", "abs", "sq", "y")}
     connected, bad = True, 0
@@ -257,56 +257,3 @@ def _result(stats: dict[str, _Moments], box: np.ndarray | None, selection: Selec
         share, variance_bound, bound, stats["y"].mean, output_var,
         selection.input.element_labels(), selection.output.element_labels(), method, batch,
         n_batches, warnings, provenance)
-
-
-def _batch_size(m: int, n: int, elements: int, reverse: bool, dtype: str, budget: int) -> int:
-    itemsize = np.dtype(dtype).itemsize
-    # Per sample: the (m, n) Jacobian (twice: TF and float64 copies) plus the vectorised pass,
-    # about 3 copies of every intermediate per Jacobian row (reverse) or column (forward).
-    per_sample = (2 * m * n + 3 * elements * (m if reverse else n)) * max(itemsize, 8)
-    if per_sample > budget:
-        raise JacobianTooLargeError(
-            f"one sample's {m}x{n} Jacobian needs about {per_sample / 2**20:.1f} MiB, more than "
-            f"the memory budget of {budget / 2**20:.1f} MiB; raise the budget")
-    return max(1, budget // per_sample)
-
-
-def _function(model: ModelHandle, selection: Selection, reverse: bool) -> Any:
-    key = ("batch-jacobian", reverse, selection.input.name, selection.output.name,
-           selection.dtype)
-    if key not in model.cache:
-        model.cache[key] = _build(selection, reverse)
-    return model.cache[key]
-
-
-def _build(selection: Selection, reverse: bool) -> Any:
-    fn, n = selection.fn, selection.n
-    tf_ = tf()  # resolved here: AutoGraph would try to convert the lazy importer when traced
-
-    def batch_reverse(x: Any, others: tuple) -> tuple[Any, Any, Any]:
-        TRACE_COUNTS["batch-reverse"] += 1
-        with tf_.GradientTape() as tape:
-            tape.watch(x)
-            y = fn(x, others)
-        jac = tape.batch_jacobian(y, x)
-        if jac is None:
-            return y, tf_.zeros((tf_.shape(x)[0], tf_.shape(y)[1], n), x.dtype), tf_.constant(False)
-        return y, jac, tf_.constant(True)
-
-    def batch_forward(x: Any, others: tuple) -> tuple[Any, Any, Any]:
-        TRACE_COUNTS["batch-forward"] += 1
-        connected = [True]
-
-        def jvp(tangent: Any) -> tuple[Any, Any]:
-            with tf_.autodiff.ForwardAccumulator(x, tf_.broadcast_to(tangent, tf_.shape(x))) as acc:
-                y = fn(x, others)
-            column = acc.jvp(y)
-            if column is None:
-                connected[0] = False
-                column = tf_.zeros_like(y)
-            return y, column
-
-        ys, columns = tf_.vectorized_map(jvp, tf_.eye(n, dtype=x.dtype))  # (n, B, m) each
-        return ys[0], tf_.transpose(columns, (1, 2, 0)), tf_.constant(connected[0])
-
-    return tf_.function(batch_reverse if reverse else batch_forward)

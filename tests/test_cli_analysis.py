@@ -1,0 +1,163 @@
+"""``jacgui compute --points/--sample`` and ``jacgui analyse`` against known answers.
+
+textbook_vector.py is f(x) = [x^2, sin x, exp x] (x in R^3), so J(x) = [diag(2x); diag(cos x);
+diag(exp x)] and J^T J = diag(4x^2 + cos^2 x + exp(2x)): its singular values are known, and so
+is the mean of J over any set of points. The CLI runs AD in float32, hence rtol 1e-6.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from jacgui.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "resources" / "models"
+QUADRATIC = MODELS / "quadratic.py"
+VECTOR = MODELS / "textbook_vector.py"
+BOREHOLE = MODELS / "borehole.keras"
+BOREHOLE_BOX = {"rw": [0.05, 0.15], "r": [100, 50000], "Tu": [63070, 115600],
+                "Hu": [990, 1110], "Tl": [63.1, 116], "Hl": [700, 820], "L": [1120, 1680],
+                "Kw": [9855, 12045]}
+
+
+def _jacobian(x):
+    return np.concatenate([np.diag(2 * x), np.diag(np.cos(x)), np.diag(np.exp(x))])
+
+
+def _error_line(capsys):
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("jacgui: error: ") and "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize("aggregate", ["mean", "std"])
+def test_points_file_aggregates_match_numpy(tmp_path, capsys, aggregate):
+    points = np.random.default_rng(0).uniform(-1, 2, (7, 3))
+    np.save(tmp_path / "p.npy", points)
+    out = tmp_path / "agg.json"
+    assert main(["compute", str(VECTOR), "--points", str(tmp_path / "p.npy"),
+                 "--aggregate", aggregate, "--out", str(out)]) == 0
+    stack = np.stack([_jacobian(x) for x in points])
+    expected = stack.mean(0) if aggregate == "mean" else stack.std(0, ddof=1)
+    doc = json.loads(out.read_text())
+    np.testing.assert_allclose(np.array(doc["matrix"], float), expected, rtol=1e-5, atol=1e-6)
+    assert doc["n_samples"] == 7 and doc["aggregate"] == aggregate and doc["sampling"] is None
+    assert doc["input_labels"] == ["x0", "x1", "x2"] and doc["output_labels"][3] == "sin(x0)"
+    assert np.array(doc["standard_error"], float).shape == (9, 3)
+    assert "global sensitivity over 7 points" in capsys.readouterr().out
+
+
+def test_sample_in_bounds_estimates_the_mean_derivative(tmp_path, capsys):
+    # f = (x + 1)^2 on [0, 1]: E[f'] = E[2x + 2] = 3.
+    (tmp_path / "b.json").write_text(json.dumps({"x": [0.0, 1.0]}))
+    out = tmp_path / "m.npz"
+    assert main(["compute", str(QUADRATIC), "--sample", "200", "--bounds",
+                 str(tmp_path / "b.json"), "--seed", "4", "--aggregate", "mean",
+                 "--out", str(out)]) == 0
+    data = np.load(out)
+    meta = json.loads(str(data["metadata"]))
+    assert meta["n_samples"] == 200 and meta["seed"] == 4 and meta["sampling"] == "lhs"
+    assert abs(data["matrix"][0, 0] - 3.0) <= 4 * data["standard_error"][0, 0]
+    assert data["standard_error"][0, 0] == pytest.approx(2 / np.sqrt(12) / np.sqrt(200), rel=0.2)
+    assert "(lhs, seed 4)" in capsys.readouterr().out
+
+
+def test_borehole_dgsm_ranks_rw_first_and_writes_csv_and_npy(tmp_path, capsys):
+    (tmp_path / "b.json").write_text(json.dumps(BOREHOLE_BOX))
+    csv_out, npy_out = tmp_path / "d.csv", tmp_path / "d.npy"
+    args = ["compute", str(BOREHOLE), "--sample", "64", "--bounds", str(tmp_path / "b.json"),
+            "--sampling", "uniform", "--aggregate", "dgsm"]
+    assert main([*args, "--out", str(csv_out)]) == 0
+    out = capsys.readouterr().out
+    # rw dominates the borehole function (total Sobol index ~0.87; the next is ~0.04).
+    assert out.splitlines()[2].strip().startswith("d water flow [m^3/yr] / d rw:")
+    assert "total Sobol index bounds for water flow [m^3/yr]: rw " in out
+    rows = csv_out.read_text().splitlines()
+    assert rows[0] == "dgsm,rw,r,Tu,Hu,Tl,Hl,L,Kw" and rows[1].startswith("water flow")
+    assert main([*args, "--out", str(npy_out)]) == 0
+    assert np.load(npy_out).shape == (1, 8)
+
+
+@pytest.mark.parametrize("extra,message", [
+    (["--sample", "10"], "--sample needs --bounds"),
+    (["--bounds", "b.json"], "--bounds needs --sample"),
+    (["--sample", "10", "--bounds", "b.json", "--method", "fd-central"], "automatic differ"),
+    (["--sample", "10", "--bounds", "missing.json"], "cannot read missing.json"),
+    (["--sample", "0", "--bounds", "b.json"], "positive integer"),
+])
+def test_many_point_user_errors_exit_2_with_one_line(tmp_path, capsys, monkeypatch, extra,
+                                                     message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "b.json").write_text("[[0, 1]]")
+    assert main(["compute", str(QUADRATIC), *extra]) == 2
+    assert message in _error_line(capsys)
+
+
+def test_points_and_sample_together_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["compute", str(QUADRATIC), "--points", "p.npy", "--sample", "3"])
+    assert stop.value.code == 2 and "not allowed with" in capsys.readouterr().err
+
+
+def test_analyse_svd_prints_the_known_singular_values(capsys):
+    assert main(["analyse", str(VECTOR), "--svd", "2"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    x = np.array([1.0, 2.0, 3.0])
+    expected = np.sort(np.sqrt(4 * x**2 + np.cos(x) ** 2 + np.exp(2 * x)))[::-1]
+    shown = [float(v) for v in out[0].split(":")[1].split(",")]
+    np.testing.assert_allclose(shown, expected, rtol=1e-5)
+    assert out[1].startswith("condition number: ") and float(out[1].split()[2]) == \
+        pytest.approx(expected[0] / expected[-1], rel=1e-5)
+    assert out[2].startswith("v1 (s = ") and "x2 +1.000" in out[2]  # v1 = e_x2
+
+
+def test_analyse_compare_agrees_and_names_cells(tmp_path, capsys):
+    out_file = tmp_path / "c.json"
+    assert main(["analyse", str(BOREHOLE), "--compare", "--out", str(out_file)]) == 0
+    out = capsys.readouterr().out
+    assert "100.0% (8 of 8)" in out and "d water flow [m^3/yr] / d " in out
+    doc = json.loads(out_file.read_text())
+    assert doc["ad_dtype"] == "float32" and doc["fd_dtype"] == "float64"
+
+
+def test_analyse_sweep_by_labels(tmp_path, capsys):
+    out_file = tmp_path / "s.csv"
+    assert main(["analyse", str(VECTOR), "--sweep", "sin(x1)", "x1", "--out",
+                 str(out_file)]) == 0
+    out = capsys.readouterr().out
+    assert f"AD value {np.cos(2.0):.10g}" in out
+    assert "\nfloat32: smallest error" in out and "\nfloat64: smallest error" in out
+    rows = out_file.read_text().splitlines()
+    assert len(rows) == 46 and rows[0].startswith("relative_step,h_float32,")
+
+
+def test_analyse_slice_trust_radius_of_the_quadratic(tmp_path, capsys):
+    # f = (x + 1)^2 at x = 2: t^2 <= 0.01 (3 + t)^2  <=>  -3/11 <= t <= 1/3; grid step 0.02.
+    out_file = tmp_path / "s.json"
+    assert main(["analyse", str(QUADRATIC), "--slice", "0", "x", "--range", "1",
+                 "--out", str(out_file)]) == 0
+    assert "tangent within 1% for t in [-0.26, 0.32]" in capsys.readouterr().out
+    doc = json.loads(out_file.read_text())
+    assert 1 / 3 - 0.02 < doc["t_plus"] <= 1 / 3 and -3 / 11 <= doc["t_minus"] < -3 / 11 + 0.02
+
+
+@pytest.mark.parametrize("extra,message", [
+    (["--slice", "0", "7"], "out of range"),
+    (["--sweep", "nope", "0"], "no output labelled 'nope'"),
+    (["--svd", "2", "--range", "1"], "--range applies to --slice only"),
+    (["--svd", "0"], "k must be at least 1"),
+])
+def test_analyse_user_errors_exit_2(capsys, extra, message):
+    assert main(["analyse", str(QUADRATIC), *extra]) == 2
+    assert message in _error_line(capsys)
+
+
+def test_analyse_needs_exactly_one_analysis(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["analyse", str(QUADRATIC)])
+    assert stop.value.code == 2 and "one of the arguments" in capsys.readouterr().err
