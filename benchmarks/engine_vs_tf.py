@@ -1,10 +1,15 @@
 """jacgui's engine against the best plain TensorFlow call, in the same process.
 
-Run:  python benchmarks/engine_vs_tf.py [--runs 30] [--models A,B,C,D,E]
+Run:  python benchmarks/engine_vs_tf.py [--runs 30] [--models A,B,C,D,E] [--demos]
 
-Prints, per model, the median time of each jacgui method and of the plain TF baselines, and
-the ratios jacgui / plain TF; then batched FD against the textbook one-call-per-cell loop
-(capped, extrapolated). Calls are interleaved so machine noise hits both sides alike.
+For each model it prints the median time of every jacgui method and of the plain TF call of
+the same kind (cached tf.function around tape.jacobian; vectorised ForwardAccumulator JVPs;
+one float32 batch of central differences) and the ratio jacgui / plain. ``auto`` is compared
+with the faster of the two plain AD calls. For 784-input models (and with --demos for every
+model) it also extrapolates the textbook loop, two eager model calls per cell, and prints how
+many times faster batched fd-central is. Calls are interleaved round-robin so that machine
+noise hits both sides alike. A-E are the issue's reference models; --demos adds the bundled
+demo models.
 """
 
 from __future__ import annotations
@@ -23,10 +28,13 @@ import baselines  # noqa: E402
 from models import build_models  # noqa: E402
 
 import jacgui  # noqa: E402
+from jacgui._resources import examples  # noqa: E402
 from jacgui.core.planning import choose_method  # noqa: E402
 
+METHODS = ("auto", "reverse", "forward", "fd-forward", "fd-central")
 
-def interleaved_medians(calls: dict, runs: int, budget_s: float = 20.0) -> dict[str, float]:
+
+def interleaved_medians(calls: dict, runs: int, budget_s: float = 30.0) -> dict[str, float]:
     """Median ms of each callable, called round-robin after one warm-up call each."""
     for call in calls.values():
         call()
@@ -42,45 +50,71 @@ def interleaved_medians(calls: dict, runs: int, budget_s: float = 20.0) -> dict[
     return {name: statistics.median(t) * 1e3 for name, t in times.items()}
 
 
+def handles(letters: set[str], demos: bool):
+    """(name, jacgui handle) for the reference models (saved and reloaded) and the demos."""
+    folder = Path(tempfile.mkdtemp(prefix="jacgui-bench-"))
+    for name, keras_model in build_models().items():
+        if name[0] in letters:
+            path = folder / f"{name[0]}.keras"
+            keras_model.save(path)
+            yield name, jacgui.load_model(path)
+    if demos:
+        for name, path in examples().items():
+            yield f"demo {path.name}", jacgui.load_model(path)
+
+
+def bench_one(name: str, model, runs: int, loop_seconds: float, loop: bool) -> None:
+    """Print the rows of one model."""
+    spec = model.input()
+    x = np.asarray(model.default_point[spec.name], dtype=np.float32)
+    if not np.any(x):
+        x = np.random.default_rng(1).uniform(-1, 1, spec.shape).astype(np.float32)
+    m, n = model.output().size, spec.size
+
+    def call(batch):
+        return model.forward({spec.name: batch})[model.output().name]
+
+    plain = {"reverse": baselines.plain_reverse(call, spec.shape),
+             "forward": baselines.plain_forward(call, spec.shape),
+             "fd": baselines.plain_batched_fd(call, spec.shape)}
+    calls = {f"plain {k}": (lambda f=f: f(x)) for k, f in plain.items()}
+    for method in METHODS:
+        calls[method] = lambda method=method: jacgui.jacobian(model, x, method=method)
+    # Like for like with the plain batch and the textbook loop: float32, no 2h error estimate.
+    calls["fd-central f32"] = lambda: jacgui.jacobian(
+        model, x, method="fd-central", dtype="float32", error_estimate=False)
+    med = interleaved_medians(calls, runs)
+    auto, _ = choose_method("auto", m, n)
+    for method in (*METHODS, "fd-central f32"):
+        base = {"auto": min(med["plain reverse"], med["plain forward"]),
+                "reverse": med["plain reverse"], "forward": med["plain forward"]}.get(
+                    method, med["plain fd"])
+        label = f"auto={auto}" if method == "auto" else method
+        print(f"{name:<26} {f'{m}x{n}':>9} {label:<13} {med[method]:>10.3f} {base:>9.3f} "
+              f"{med[method] / base:>6.2f}")
+    fastest = min(med["reverse"], med["forward"])
+    print(f"{'':<26} {'':>9} auto / fastest jacgui AD method = {med['auto'] / fastest:.2f}; "
+          f"jacgui auto / plain cached tape.jacobian = {med['auto'] / med['plain reverse']:.2f}")
+    if loop:
+        loop_ms = baselines.textbook_loop_ms(call, x, m, loop_seconds)
+        print(f"{'':<26} {'':>9} textbook loop ~{loop_ms / 1e3:.2f} s (extrapolated): batched "
+              f"fd-central is {loop_ms / med['fd-central']:.0f}x (float64 + error estimate), "
+              f"{loop_ms / med['fd-central f32']:.0f}x (float32, like for like) faster")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--models", default="A,B,C,D,E")
+    parser.add_argument("--demos", action="store_true")
     parser.add_argument("--loop-seconds", type=float, default=5.0)
     args = parser.parse_args()
-    wanted = set(args.models.split(","))
-    folder = Path(tempfile.mkdtemp(prefix="jacgui-bench-"))
-    print(f"{'model':<22} {'m x n':>10} {'method':<11} {'jacgui ms':>10} {'plain ms':>9} "
-          f"{'ratio':>6}")
-    for name, keras_model in build_models().items():
-        if name[0] not in wanted:
-            continue
-        path = folder / f"{name[0]}.keras"
-        keras_model.save(path)
-        model = jacgui.load_model(path)
-        x = np.random.default_rng(1).uniform(-1, 1, model.input().shape).astype(np.float32)
-        m, n = model.output().size, model.input().size
-        auto, _ = choose_method("auto", m, n)
-        plain_rev = baselines.plain_reverse(keras_model)
-        plain_fwd = baselines.plain_forward(keras_model)
-        plain_fd = baselines.plain_batched_fd(keras_model)
-        plain = {"reverse": plain_rev, "forward": plain_fwd, "fd-central": plain_fd}
-        calls = {f"plain {k}": (lambda f=f: f(x)) for k, f in plain.items()}
-        for method in ("auto", "reverse", "forward", "fd-central"):
-            calls[method] = lambda method=method: jacgui.jacobian(model, x, method=method)
-        medians = interleaved_medians(calls, args.runs)
-        best_plain = min(medians["plain reverse"], medians["plain forward"])
-        for method in ("auto", "reverse", "forward", "fd-central"):
-            base = best_plain if method == "auto" else medians[f"plain {method}"]
-            label = f"auto={auto}" if method == "auto" else method
-            print(f"{name:<22} {f'{m}x{n}':>10} {label:<11} {medians[method]:>10.3f} "
-                  f"{base:>9.3f} {medians[method] / base:>6.2f}")
-        fastest = min(medians["reverse"], medians["forward"])
-        print(f"{'':<22} {'':>10} auto / fastest AD method = {medians['auto'] / fastest:.2f}")
-        if n == 784:
-            loop_ms = baselines.textbook_loop_ms(keras_model, x, args.loop_seconds)
-            print(f"{'':<22} {'':>10} textbook FD loop ~{loop_ms / 1e3:.1f} s (extrapolated); "
-                  f"batched fd-central is {loop_ms / medians['fd-central']:.0f}x faster")
+    letters = set(filter(None, args.models.split(",")))
+    print(f"{'model':<26} {'m x n':>9} {'method':<13} {'jacgui ms':>10} {'plain ms':>9} "
+          f"{'ratio':>6}   (fd rows: plain = one float32 batch of central differences)")
+    for name, model in handles(letters, args.demos):
+        loop = args.demos and name.startswith("demo") or model.input().size == 784
+        bench_one(name, model, args.runs, args.loop_seconds, loop)
 
 
 if __name__ == "__main__":
