@@ -107,6 +107,10 @@ class GlobalSensitivity:
         matrix, error = self.aggregate(name)
         meta = {"n_samples": self.n_samples, "method": self.method,
                 "batch_size": self.batch_size, "warnings": list(self.warnings), **self.provenance}
+        if name == "dgsm":
+            meta["dgsm_share"] = self.dgsm_share
+            if self.total_index_bound is not None:
+                meta["total_index_bound"] = self.total_index_bound
         return AggregateTable(name, matrix, error, self.input_labels, self.output_labels, meta)
 
     def to_rows(self) -> list[list[Any]]:
