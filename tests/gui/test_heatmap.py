@@ -299,3 +299,88 @@ def test_sensitivity_map_sums_channels(qtbot) -> None:
     np.testing.assert_allclose(view.map_image().image, expected)
     assert view.summed_channels() == 3
     assert tuple(view.map_image().getLevels()) == (-expected.max(), expected.max())
+
+
+# ------------------------------------------------------------------ bottom-axis label layout
+OSCILLATOR_INPUTS = ("mass [kg]", "stiffness [N/m]", "damping [N s/m]", "x0 [m]", "v0 [m/s]")
+
+
+def drawn_label_rects(axis) -> list[QtCore.QRectF]:
+    """Scene-independent rectangles of the labels the axis draws (as its paint() does)."""
+    picture = QtGui.QPicture()
+    painter = QtGui.QPainter(picture)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    if axis.label_layout() != "rotated":
+        return [painter.boundingRect(rect, int(flags), text) for rect, flags, text in specs[2] if text]
+    metrics = QtGui.QFontMetricsF(axis.style["tickFont"])
+    return [QtCore.QRectF(anchor.x() - metrics.height() / 2, anchor.y(),
+                          metrics.height(), metrics.horizontalAdvance(text))
+            for anchor, text in specs[2]]
+
+
+def assert_no_overlap(rects: list[QtCore.QRectF]) -> None:
+    for a, b in zip(rects, rects[1:]):
+        assert not a.intersects(b), (a, b)
+
+
+def test_wrap_label_breaks_before_the_unit() -> None:
+    from jacgui.gui.heatmap_axes import wrap_label
+
+    assert wrap_label("damping [N s/m]") == "damping\n[N s/m]"
+    assert wrap_label("v0 (initial) [m/s]") == "v0 (initial)\n[m/s]"
+    assert wrap_label("feature number seven") in ("feature\nnumber seven", "feature number\nseven")
+    assert wrap_label("image[0,1,0]") == "image[0,1,0]"
+
+
+def test_every_demo_input_label_shows_at_the_demo_width(qtbot, view: HeatmapView) -> None:
+    # The demo window gives the heatmap ~85 px per input column: too narrow for
+    # "damping [N s/m]" on one line, which used to thin the axis to 3 of 5 labels.
+    view.resize(560, 450)
+    view.set_result(make_result(np.ones((20, 5)), input_labels=OSCILLATOR_INPUTS))
+    settle(qtbot, view)
+    axis = view.plot_item().getAxis("bottom")
+    per_column = view.plot_item().vb.width() / 5
+    assert per_column < QtGui.QFontMetricsF(axis.style["tickFont"]).horizontalAdvance("damping [N s/m]") + 8
+    view.grab()
+    assert axis.shown_indices() == [0, 1, 2, 3, 4]
+    assert axis.label_layout() == "wrapped"
+    rects = drawn_label_rects(axis)
+    assert len(rects) == 5
+    assert_no_overlap(rects)
+
+
+@pytest.mark.parametrize(("width", "layout"), [(1000, "horizontal"), (300, "rotated")])
+def test_demo_labels_all_show_wide_and_narrow(qtbot, view: HeatmapView, width: int, layout: str) -> None:
+    view.resize(width, 450)
+    view.set_result(make_result(np.ones((20, 5)), input_labels=OSCILLATOR_INPUTS))
+    axis = view.plot_item().getAxis("bottom")
+    view.grab()
+    qtbot.waitUntil(lambda: axis.label_layout() == layout)
+    view.grab()
+    assert axis.shown_indices() == [0, 1, 2, 3, 4]
+    rects = drawn_label_rects(axis)
+    assert len(rects) == 5
+    assert_no_overlap(rects)
+    if layout == "rotated":  # the axis grew to hold the longest label standing up
+        longest = max(r.height() for r in rects)
+        qtbot.waitUntil(lambda: axis.height() > longest)
+
+
+def test_rotated_labels_still_thin_when_columns_are_narrower_than_a_line(qtbot, view: HeatmapView) -> None:
+    labels = tuple(f"image[{i // 28},{i % 28},0]" for i in range(784))
+    view.set_result(make_result(np.ones((10, 784)), input_labels=labels))
+    settle(qtbot, view)
+    axis = view.plot_item().getAxis("bottom")
+    view.grab()
+    assert axis.label_layout() == "rotated"
+    shown = axis.shown_indices()
+    assert 5 <= len(shown) < 784 / 10
+    rects = drawn_label_rects(axis)
+    assert len(rects) == len(shown)
+    assert_no_overlap(rects)
+    # Zooming in brings every label of the visible range back.
+    view.plot_item().setXRange(100, 110, padding=0)
+    qtbot.waitUntil(lambda: (view.grab(), axis.shown_indices() == list(range(100, 110)))[1])
