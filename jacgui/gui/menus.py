@@ -10,6 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from .view_menu import ViewActions, add_heatmap_options
+
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
@@ -33,6 +35,7 @@ class Actions:
     auto: QAction
     export_heatmap: QAction
     export_data: QAction
+    view: ViewActions | None = None
 
 
 def _action(window: MainWindow, text: str, slot: object, shortcut: object = None, tip: str = "") -> QAction:
@@ -106,6 +109,8 @@ def build_menus(window: MainWindow) -> Actions:
     export_menu.addAction(export_data)
 
     view_menu = bar.addMenu("&View")
+    view_actions = add_heatmap_options(window, view_menu)
+    view_menu.addSeparator()
     for dock in window.docks():
         view_menu.addAction(dock.toggleViewAction())
 
@@ -114,7 +119,7 @@ def build_menus(window: MainWindow) -> Actions:
 
     return Actions(open_action, open_folder, recent, examples, load_point, save_point,
                    quit_action, copy_image, copy_values, paste_point, compute, cancel, auto,
-                   export_heatmap, export_data)
+                   export_heatmap, export_data, view_actions)
 
 
 def fill_recent(window: MainWindow, menu: QMenu, paths: list[str]) -> None:

@@ -1,4 +1,4 @@
-"""Persistent user preferences: window geometry, last directory and recent models.
+"""Persistent user preferences: window geometry, last directory, recent models, heatmap view.
 
 A thin typed wrapper over :class:`QSettings` so that tests can hand the window an INI file in a
 temporary folder instead of writing to the user's real configuration.
@@ -82,6 +82,25 @@ class Settings:
     def clear_recent_models(self) -> None:
         """Forget every recent model."""
         self._store.setValue("models/recent", [])
+
+    # -- heatmap view -------------------------------------------------------------------------
+    def heatmap_colormap(self, default: str) -> str:
+        """The colour map chosen in View ▸ Colour map (``default`` if none was)."""
+        value = self._store.value("view/colormap", default)
+        return value if isinstance(value, str) and value else default
+
+    def set_heatmap_colormap(self, name: str) -> None:
+        """Remember the heatmap's colour map."""
+        self._store.setValue("view/colormap", name)
+
+    def heatmap_value_scale(self, default: str) -> str:
+        """``"linear"`` or ``"symlog"`` as chosen in View ▸ Value scale."""
+        value = self._store.value("view/value_scale", default)
+        return value if isinstance(value, str) and value else default
+
+    def set_heatmap_value_scale(self, scale: str) -> None:
+        """Remember the heatmap's value scale."""
+        self._store.setValue("view/value_scale", scale)
 
     def sync(self) -> None:
         """Write pending changes to disk."""
