@@ -64,7 +64,7 @@ def cross_check(model: Any, point: Any, row: int, col: int, *, input: str | None
         point = complete_point(model, job.point, input)
         selection, _ = selection_for(model, job)
         x = tf().constant(point[selection.input.name].reshape(-1), dtype=selection.dtype)
-        gradient = _row_gradient(selection, model.cache)(x, held_inputs(model, selection, point), row)
+        gradient = row_gradient(selection, model.cache)(x, held_inputs(model, selection, point), row)
         other, method, error = float(gradient.numpy()[col]), "reverse", None
     else:
         job = JacobianJob(model, point or {}, "fd-central", input, output)
@@ -86,7 +86,8 @@ def cross_check(model: Any, point: Any, row: int, col: int, *, input: str | None
     return CrossCheck(other, method, difference, relative, error)
 
 
-def _row_gradient(selection: Any, cache: dict) -> Any:
+def row_gradient(selection: Any, cache: dict) -> Any:
+    """Cached traced ``(x, others, row) -> d y[row] / d x``; the row is a tensor, so no retrace."""
     key = ("row-gradient", selection.input.name, selection.output.name, selection.dtype)
     if key not in cache:
         fn, tf_ = selection.fn, tf()

@@ -90,7 +90,7 @@ def plan_job(job: JacobianJob) -> Plan:
     point = complete_point(job.model, job.point, job.input)
     selection, _ = selection_for(job.model, job)
     others = held_inputs(job.model, selection, point)
-    elements, _ = _facts(job.model, selection, others)
+    elements, _ = model_facts(job.model, selection, others)
     return make_plan(job.method, selection.m, selection.n, np.dtype(selection.dtype).itemsize,
                      elements, job.options.memory_budget, job.method, job.options.error_estimate)
 
@@ -140,7 +140,7 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
     point = complete_point(model, job.point, job.input)
     selection, warnings = selection_for(model, job)
     others = held_inputs(model, selection, point)
-    elements, suspects = _facts(model, selection, others)
+    elements, suspects = model_facts(model, selection, others)
     plan = make_plan(job.method, selection.m, selection.n, np.dtype(selection.dtype).itemsize,
                      elements, job.options.memory_budget, job.method, job.options.error_estimate)
 
@@ -224,7 +224,9 @@ def held_inputs(model: ModelHandle, selection: Selection, point: dict[str, np.nd
                          lambda spec: selection.dtype if spec.is_float else spec.dtype)
 
 
-def _facts(model: ModelHandle, selection: Selection, others: tuple) -> tuple[int, tuple[str, ...]]:
+def model_facts(model: ModelHandle, selection: Selection,
+                others: tuple) -> tuple[int, tuple[str, ...]]:
+    """Cached :func:`graph_facts`: activation size and gradient-cutting ops of a selection."""
     key = ("facts", selection.input.name, selection.output.name, selection.dtype)
     if key not in model.cache:
         model.cache[key] = graph_facts(selection, others)

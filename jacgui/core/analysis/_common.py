@@ -66,8 +66,8 @@ def resolve_index(which: int | str, labels: Sequence[str], kind: str) -> int:
 def row_gradient(prepared: Prepared, cache: dict, row: int) -> np.ndarray:
     """Reverse-mode gradient of output element ``row`` at the point, in the evaluation dtype."""
     from .._tf import tf
-    from ..cell import _row_gradient  # the cached, traced single-row gradient of the inspector
+    from ..cell import row_gradient  # the cached, traced single-row gradient of the inspector
 
     x = tf().constant(prepared.x.astype(prepared.dtype))
-    return np.asarray(_row_gradient(prepared.selection, cache)(x, prepared.others, row),
+    return np.asarray(row_gradient(prepared.selection, cache)(x, prepared.others, row),
                       dtype=np.float64)

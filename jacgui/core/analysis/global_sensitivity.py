@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from .._tf import tf
-from ..engine import _facts, complete_point, held_inputs, selection_for
+from ..engine import model_facts, complete_point, held_inputs, selection_for
 from ..errors import JacguiError
 from ..handle import ModelHandle
 from ..job import DEFAULT_MEMORY_BUDGET, CancelToken, JacobianJob, Progress, ProgressCallback
@@ -202,7 +202,7 @@ def global_sensitivity(model: ModelHandle, points: Any, *, input: str | None = N
 
         box = check_bounds(bounds, n)
     reverse = m <= n
-    elements, suspects = _facts(model, selection, others)
+    elements, suspects = model_facts(model, selection, others)
     batch = batch_size or batch_size_for(m, n, elements, reverse, selection.dtype, memory_budget)
     batch = int(min(batch, x.shape[0]))
     function = batch_jacobian_function(model, selection, reverse)
