@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 import traceback
 from collections.abc import Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -83,13 +84,65 @@ def install_excepthook(window: MainWindow) -> None:
     sys.excepthook = hook
 
 
+def mark(event: str) -> None:
+    """Append ``event <time.time()>`` to ``$JACGUI_TIMING_FILE`` (for benchmarks/startup.py)."""
+    path = os.environ.get("JACGUI_TIMING_FILE")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{event} {time.time():.6f}\n")
+
+
+class _StartupProbe(QObject):
+    """Marks the first paint and the first displayed result; may quit after it.
+
+    Only installed when ``JACGUI_TIMING_FILE`` is set. ``JACGUI_EXIT_AFTER_FIRST_RESULT=1``
+    closes the window once the first Jacobian has been painted.
+    """
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._window = window
+        self._painted = False
+        window.installEventFilter(self)
+        window.controller.tf_ready.connect(self._on_tf_ready)
+        window.controller.model_loaded.connect(self._on_model_loaded)
+        # Connected after the window's own slot, so the heatmap already holds the result.
+        window.controller.result_ready.connect(self._on_result)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if not self._painted and event.type() == QEvent.Type.Paint:
+            self._painted = True
+            mark("painted")
+        return False
+
+    @Slot(str)
+    def _on_tf_ready(self, _device: str) -> None:
+        mark("tf_ready")
+
+    @Slot(object)
+    def _on_model_loaded(self, _model: object) -> None:
+        mark("model_loaded")
+
+    @Slot(object)
+    def _on_result(self, _result: object) -> None:
+        self._window.controller.result_ready.disconnect(self._on_result)
+        self._window.heatmap.graphics_view().viewport().repaint()  # on screen, not just queued
+        mark("first_result")
+        if os.environ.get("JACGUI_EXIT_AFTER_FIRST_RESULT", "") not in ("", "0"):
+            QTimer.singleShot(0, self._window.close)
+
+
 def build_window(args: argparse.Namespace) -> MainWindow:
     """Create and show the window, and queue the model load for the event loop."""
     from .main_window import MainWindow
 
     window = MainWindow()
+    mark("window_built")
     install_excepthook(window)
+    if os.environ.get("JACGUI_TIMING_FILE"):
+        _StartupProbe(window)
     window.show()
+    mark("shown")
     # Start after the first paint so that the window is visible before any heavy work.
     QTimer.singleShot(0, lambda: window.start(args.model, args.point, args.unsafe))
     return window
@@ -108,9 +161,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit status: 0 after a normal quit.
     """
+    mark("main")
     args = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     app = create_application()
+    mark("app_created")
     install_message_filter()
     window = build_window(args)
     status = app.exec()
