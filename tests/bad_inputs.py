@@ -93,6 +93,9 @@ class Row:
         fails). For success rows: substrings of the CLI's standard output.
     check : callable or None
         Extra assertions for success rows: ``check(result, model)``.
+    gui_message : tuple of str or None
+        Substrings of the window's error when it differs from ``message`` (the window does not
+        offer integer inputs at all, for instance).
     """
 
     id: str
@@ -104,6 +107,7 @@ class Row:
     cli_message: tuple[str, ...] | None = None
     cli_error: bool | None = None
     check: Callable[[Any, Any], None] | None = field(default=None, compare=False)
+    gui_message: tuple[str, ...] | None = None
 
     @property
     def cli_fails(self) -> bool:
@@ -377,7 +381,8 @@ ROWS: tuple[Row, ...] = (
         None, "compute", ("safe_mode off",), check=_check_lambda),
     # --- models ---------------------------------------------------------------------------
     Row("integer-input-embedding", "model", _model("embedding"),
-        NotDifferentiableError, "compute", ("'tokens'", "integer inputs cannot be differentiated")),
+        NotDifferentiableError, "compute", ("'tokens'", "integer inputs cannot be differentiated"),
+        gui_message=("no floating-point input to differentiate",)),
     Row("argmax-model", "model", _argmax_keras,
         NotDifferentiableError, "compute", ("ArgMax", "fd-central")),
     Row("fixed-batch-8", "model", _model("fixed"),

@@ -53,7 +53,7 @@ from tests.core import model_factory as mf
 from tests.core.conftest import models  # noqa: F401 - the session's shared test models
 
 ROOT = Path(__file__).resolve().parent.parent
-_TF_LOG = re.compile(r"^[EWI]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ [\w.]+:\d+\] ")
+_TF_LOG = re.compile(r"^[EWI]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] ")
 CLI_PREFIX = "jacgui: error: "
 # Python shows these categories only to developers (default warning filters).
 _HIDDEN_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning)
