@@ -20,6 +20,9 @@ from .worker import Backend, CrossCheckRequest, JobMailbox, Worker
 
 #: Delay between the last edit and the recompute it triggers.
 DEBOUNCE_MS = 150
+#: Live edits (a dragged slider) start a job at most this often, and only when the previous
+#: live job is done: a drag never waits for the mouse to rest and never piles up jobs.
+LIVE_INTERVAL_MS = 30
 
 
 class WorkerThread(QThread):
@@ -96,6 +99,7 @@ class Controller(QObject):
         self._last_result: JacobianResult | None = None
         self._shut_down = False
         self._user_cancelled = 0
+        self._shutdown_hooks: list[Callable[[], None]] = []
 
         self._warm_up.connect(self._worker.warm_up)
         self._load.connect(self._worker.load_model)
@@ -118,6 +122,11 @@ class Controller(QObject):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self.compute_now)
+        self._live_pending = False  # a live edit is waiting for the running job to finish
+        self._live_timer = QTimer(self)
+        self._live_timer.setSingleShot(True)
+        self._live_timer.setInterval(LIVE_INTERVAL_MS)
+        self._live_timer.timeout.connect(self._pump_live)
 
     # -- life cycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -132,17 +141,37 @@ class Controller(QObject):
             return
         self._shut_down = True
         self._debounce.stop()
+        self._live_timer.stop()
         self._mailbox.clear()
+        for hook in self._shutdown_hooks:  # e.g. cancel a long analysis between its batches
+            hook()
         if self._token is not None:
             self._token.cancel()
         # quit() directly before wait(): a queued quit can deadlock the wait (stack-facts §3).
         self._thread.quit()
         self._thread.wait()
 
+    def adopt(self, worker: QObject, on_shutdown: Callable[[], None] | None = None) -> None:
+        """Move ``worker`` into the worker thread (TF/Keras state is thread-local, so every
+        model call shares it); ``on_shutdown`` runs at the start of :meth:`shutdown`."""
+        worker.moveToThread(self._thread)
+        if on_shutdown is not None:
+            self._shutdown_hooks.append(on_shutdown)
+
+    @property
+    def result_job(self) -> JacobianJob | None:
+        """The job whose result was last shown (its model, point, input and output)."""
+        return self._result_job
+
     @property
     def is_busy(self) -> bool:
         """Whether a wanted computation is queued or running."""
         return self._job_id in self._running_ids
+
+    @property
+    def live_pending(self) -> bool:
+        """Whether a live edit waits for the running job or the live interval."""
+        return self._live_pending
 
     @property
     def is_loading(self) -> bool:
@@ -164,15 +193,32 @@ class Controller(QObject):
         return self._load_id
 
     # -- Jacobians ----------------------------------------------------------------------------
-    def schedule(self) -> None:
-        """Recompute after :data:`DEBOUNCE_MS` without further changes."""
-        if not self._shut_down:
+    def schedule(self, live: bool = False) -> None:
+        """Recompute after :data:`DEBOUNCE_MS` without further changes.
+
+        With ``live`` (a slider being dragged) compute the newest state as soon as the running
+        job is done, at most every :data:`LIVE_INTERVAL_MS`, without cancelling it: states
+        edited meanwhile coalesce into the one job that follows.
+        """
+        if self._shut_down:
+            return
+        if not live:
             self._debounce.start()
+            return
+        self._live_pending = True
+        self._pump_live()
+
+    @Slot()
+    def _pump_live(self) -> None:
+        if self._live_pending and not self.is_busy and not self._live_timer.isActive():
+            self._live_timer.start(LIVE_INTERVAL_MS)
+            self.compute_now()
 
     @Slot()
     def compute_now(self) -> int | None:
         """Cancel any running job and compute the current state; returns the job id."""
         self._debounce.stop()
+        self._live_pending = False
         if self._shut_down or self.model is None:
             return None
         fields = self.job_source()
@@ -209,6 +255,7 @@ class Controller(QObject):
     def cancel(self) -> None:
         """Stop the current computation at its next chunk boundary."""
         self._debounce.stop()
+        self._live_pending = False
         if self._token is not None:
             self._token.cancel()
             # A result that still arrives (the last chunk was running) is reported as cancelled:
@@ -276,6 +323,8 @@ class Controller(QObject):
         current = job_id == self._job_id
         if current:
             self.busy_changed.emit(False)
+            if self._live_pending and not self._live_timer.isActive():
+                self._live_timer.start(0)  # the newest live state, once this answer is shown
         return current
 
     @Slot(int, object)

@@ -17,11 +17,11 @@ from PySide6.QtWidgets import (
 
 from jacgui.core.job import JacobianOptions, JacobianResult
 
+from .analysis import ViewHeatmap, ViewSelector, install_analysis, with_toolbar
 from .compute_panel import ComputePanel
 from .controller import Controller
 from .dialogs import Dialogs
 from .export_actions import Exporter
-from .heatmap import HeatmapView
 from .inspector import CellInspector
 from .menus import build_menus, fill_examples, fill_recent
 from .model_panel import ModelPanel
@@ -83,6 +83,7 @@ class MainWindow(WindowLogic, QMainWindow):
             self.resizeDocks([self.left_dock, self.inspector_dock], [340, 290],
                              Qt.Orientation.Horizontal)
         self._connect()
+        install_analysis(self)  # Analysis tab, heatmap views, analysis jobs on the worker
         self.set_placeholder("Loading TensorFlow…")
 
     # -- construction -------------------------------------------------------------------------
@@ -106,11 +107,12 @@ class MainWindow(WindowLogic, QMainWindow):
         self.placeholder = QLabel(self)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setStyleSheet("font-size: 15pt; color: palette(mid);")
-        self.heatmap = HeatmapView(self)
+        self.heatmap = ViewHeatmap(self)  # a HeatmapView that shows |J|, elasticity, ... too
+        self.view_selector = ViewSelector(self.heatmap, self.dialogs, self)
         self.sensitivity = SensitivityMapView(self)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.heatmap, "Jacobian")
+        self.tabs.addTab(with_toolbar(self.view_selector, self.heatmap), "Jacobian")
         self.tabs.addTab(self.sensitivity, "Sensitivity map")
         self.tabs.setTabToolTip(1, "The selected output's row of J, laid out as the input image")
         self.stack = QStackedWidget(self)

@@ -1,0 +1,135 @@
+"""Can I trust this number? AD and central differences side by side, cell by cell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+
+from ..heatmap import HeatmapView
+from .base import carrier_for
+from .jobs import agreement_call
+from .task_view import TaskView
+
+__all__ = ["AgreementView"]
+
+_GOOD, _BAD = "#1b7f3b", "#c0392b"
+
+
+class AgreementView(TaskView):
+    """Heatmaps of ``AD − FD`` and of the FD error estimate, with a summary.
+
+    Runs :func:`jacgui.core.analysis.compare_ad_fd` on demand (two full Jacobians, in chunks:
+    progress and Cancel work between chunks).
+
+    Signals
+    -------
+    cell_clicked(int, int)
+        A cell of either heatmap was clicked (the window selects it everywhere).
+    """
+
+    kind = "compare"
+    export_name = "ad_vs_fd"
+    auto = False
+    cell_clicked = QtCore.Signal(int, int)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__("Automatic differentiation against central finite differences", parent)
+        self.run_button = QtWidgets.QPushButton("Compare AD and FD")
+        self.run_button.setToolTip("Computes the Jacobian both ways at the current point")
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.bar = QtWidgets.QProgressBar()
+        self.bar.setMaximumWidth(200)
+        self.bar.setVisible(False)
+        for widget in (self.run_button, self.cancel_button, self.bar):
+            self.controls.addWidget(widget)
+        self.controls.addStretch(1)
+        self.summary = QtWidgets.QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.difference = HeatmapView()
+        self.error = HeatmapView()
+        self.pictures = QtWidgets.QWidget()
+        grid = QtWidgets.QGridLayout(self.pictures)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(self.summary, 0, 0)
+        grid.addWidget(self.difference, 1, 0)
+        grid.addWidget(self.error, 2, 0)
+        grid.setRowStretch(1, 1)
+        grid.setRowStretch(2, 1)
+        self.body.addWidget(self.pictures)
+        for view in (self.difference, self.error):
+            view.cell_clicked.connect(self.cell_clicked)
+        self.status.setText("Press Compare to compute the Jacobian by both methods.")
+
+    def make_call(self) -> Any:  # noqa: D102
+        return None if self.context is None else agreement_call(self.context)
+
+    def describe_run(self) -> str:  # noqa: D102
+        return "Computing the Jacobian by AD and by central differences…"
+
+    def run(self) -> bool:  # noqa: D102
+        started = super().run()
+        if started:
+            self.cancel_button.setEnabled(True)
+            self.bar.setRange(0, 0)
+            self.bar.setVisible(True)
+        return started
+
+    @QtCore.Slot()
+    def cancel(self) -> None:
+        """Stop between chunks."""
+        if self.runner is not None:
+            self.runner.cancel(self.kind)
+
+    def progress(self, done: int, total: int) -> None:  # noqa: D102
+        self.bar.setRange(0, max(total, 1))
+        self.bar.setValue(done)
+
+    def _idle(self) -> None:
+        self.cancel_button.setEnabled(False)
+        self.bar.setVisible(False)
+
+    def failed(self, message: str) -> None:  # noqa: D102
+        self._idle()
+
+    def cancelled(self) -> None:  # noqa: D102
+        self._idle()
+        self.status.setText("Cancelled: the comparison was not finished.")
+
+    def context_changed(self) -> None:  # noqa: D102
+        if self._analysis is not None:
+            self.status.setText("The point or model changed since this comparison: press "
+                                "Compare to redo it.")
+
+    def show_analysis(self, analysis: Any) -> None:
+        """Draw an :class:`~jacgui.core.analysis.Agreement`."""
+        super().show_analysis(analysis)
+        self._idle()
+        a = analysis
+        carrier = carrier_for(a, self.context)
+        self.difference.set_result(carrier, a.difference, "AD − FD")
+        self.error.set_result(carrier, a.fd_error, "FD error estimate per cell")
+        fraction_color = _GOOD if a.fraction_agree == 1.0 else _BAD
+        rel = "—" if not np.isfinite(a.max_rel) else f"{a.max_rel:.3g}"
+        lines = [
+            f"AD: {a.ad_method} mode in {a.ad_dtype}; FD: central differences in {a.fd_dtype}",
+            f"max |AD − FD| = <b>{a.max_abs:.3g}</b> at {a.cell_name(a.max_abs_cell)}",
+            f"max relative disagreement = <b>{rel}</b> at {a.cell_name(a.max_rel_cell)}",
+            f"<span style='color:{fraction_color}'>cells within the FD error estimate + AD "
+            f"round-off: <b>{a.fraction_agree:.1%}</b> ({int(a.agree.sum())} of "
+            f"{a.agree.size})</span>",
+            *[f"warning: {w}" for w in a.warnings],
+        ]
+        self.summary.setText("<br>".join(lines))
+        self.status.setText("Where a cell disagrees beyond its estimate, one method is wrong "
+                            "there (a kink, a non-differentiable op, or too large an FD step): "
+                            "try the step sweep for that cell.")
+
+    def picture_widget(self) -> QtWidgets.QWidget:  # noqa: D102
+        return self.pictures
+

@@ -1,0 +1,193 @@
+"""Global sensitivity: Jacobian statistics over many points, as heatmaps and DGSM bars."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+
+from ..heatmap import HeatmapView
+from .bars import BarPlot
+from .base import carrier_for, plot_widget
+from .global_dialog import GlobalDialog
+from .jobs import GlobalRequest, global_call
+from .task_view import TaskView
+
+__all__ = ["AGGREGATE_VIEWS", "GlobalView"]
+
+#: Selector entries: key -> (text, attribute of GlobalSensitivity, title).
+AGGREGATE_VIEWS: dict[str, tuple[str, str, str]] = {
+    "mean": ("mean J", "mean", "E[∂f_i/∂x_j]"),
+    "mean-abs": ("mean |J|", "mean_abs", "E|∂f_i/∂x_j|"),
+    "std": ("std J", "std", "std of ∂f_i/∂x_j"),
+    "dgsm": ("DGSM ν", "dgsm", "DGSM ν_ij = E[(∂f_i/∂x_j)²]"),
+    "share": ("normalised DGSM", "dgsm_share", "ν_ij / Σ_j ν_ij (rows sum to 1)"),
+    "bound": ("total Sobol index bound", "total_index_bound",
+              "(b_j − a_j)² ν_ij / (π² Var f_i): upper bound on the total Sobol index"),
+}
+
+
+class GlobalView(TaskView):
+    """Runs :func:`jacgui.core.analysis.global_sensitivity` in batches with progress and Cancel.
+
+    ``state`` is ``"idle"``, ``"running"``, ``"done"``, ``"cancelled"`` or ``"failed"``.
+    """
+
+    kind = "global"
+    export_name = "global_sensitivity"
+    auto = False
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__("Global sensitivity over many points", parent)
+        self.state = "idle"
+        self.request: GlobalRequest | None = None
+        self.dialog: GlobalDialog | None = None
+        self.run_button = QtWidgets.QPushButton("Run…")
+        self.run_button.setToolTip("Choose points (a file, or N samples in a box) and run")
+        self.run_button.clicked.connect(self.open_dialog)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.bar = QtWidgets.QProgressBar()
+        self.bar.setMaximumWidth(200)
+        self.bar.setVisible(False)
+        self.aggregate = QtWidgets.QComboBox()
+        for key, (text, _, _) in AGGREGATE_VIEWS.items():
+            self.aggregate.addItem(text, key)
+        for widget in (self.run_button, self.cancel_button, self.bar,
+                       QtWidgets.QLabel("  Show"), self.aggregate):
+            self.controls.addWidget(widget)
+        self.controls.addStretch(1)
+        self.heatmap = HeatmapView()
+        self.graphics = plot_widget()
+        self.dgsm = BarPlot(self.graphics.addPlot())
+        self.pictures = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.pictures.addWidget(self.heatmap)
+        self.pictures.addWidget(self.graphics)
+        self.pictures.setSizes([500, 500])
+        self.body.addWidget(self.pictures)
+        self.aggregate.currentIndexChanged.connect(self._draw_heatmap)
+        self.heatmap.selection_changed.connect(self._on_row)
+        self._row = 0
+        self.status.setText("Press Run… to average the Jacobian over many points.")
+
+    # -- running ------------------------------------------------------------------------------
+    @QtCore.Slot()
+    def open_dialog(self) -> None:
+        """Open the set-up dialog (non-blocking); Run starts the job."""
+        if self.context is None:
+            self.status.setText("Compute a Jacobian first.")
+            return
+        self.dialog = GlobalDialog(self.context.input_spec(), self.context.result.point,
+                                   self.dialogs, self)
+        self.dialog.accepted.connect(self._on_dialog_accepted)
+        self.dialog.open()
+
+    @QtCore.Slot()
+    def _on_dialog_accepted(self) -> None:
+        if self.dialog is not None:
+            self.start(self.dialog.request())
+
+    def start(self, request: GlobalRequest) -> bool:
+        """Run ``request`` now (cancels a running one)."""
+        self.request = request
+        return self.run()
+
+    def make_call(self) -> Any:  # noqa: D102
+        if self.context is None or self.request is None:
+            return None
+        return global_call(self.context, self.request)
+
+    def describe_run(self) -> str:  # noqa: D102
+        return f"Running on {self.request.describe() if self.request else ''}…"
+
+    def run(self) -> bool:  # noqa: D102
+        started = super().run()
+        if started:
+            self.state = "running"
+            self.cancel_button.setEnabled(True)
+            self.bar.setRange(0, 0)
+            self.bar.setVisible(True)
+        return started
+
+    @QtCore.Slot()
+    def cancel(self) -> None:
+        """Stop at the next batch boundary."""
+        if self.runner is not None:
+            self.runner.cancel(self.kind)
+
+    def progress(self, done: int, total: int) -> None:  # noqa: D102
+        self.bar.setRange(0, max(total, 1))
+        self.bar.setValue(done)
+        self.bar.setFormat(f"batch %v of %m")
+
+    def _idle(self) -> None:
+        self.cancel_button.setEnabled(False)
+        self.bar.setVisible(False)
+
+    def failed(self, message: str) -> None:  # noqa: D102
+        self.state = "failed"
+        self._idle()
+
+    def cancelled(self) -> None:  # noqa: D102
+        self.state = "cancelled"
+        done, total = self.bar.value(), self.bar.maximum()
+        self._idle()
+        kept = " The previous result stays on screen." if self._analysis is not None else ""
+        self.status.setText(f"Cancelled after {max(done, 0)} of {total} batches: "
+                            f"statistics of an unfinished run are not shown.{kept}")
+
+    # -- drawing ------------------------------------------------------------------------------
+    def show_analysis(self, analysis: Any) -> None:
+        """Draw a :class:`~jacgui.core.analysis.GlobalSensitivity`."""
+        super().show_analysis(analysis)
+        self.state = "done"
+        self._idle()
+        g = analysis
+        index = self.aggregate.findData("bound")
+        self.aggregate.model().item(index).setEnabled(g.total_index_bound is not None)
+        if g.total_index_bound is None and self.aggregate.currentData() == "bound":
+            self.aggregate.setCurrentIndex(self.aggregate.findData("mean-abs"))
+        if self._row >= len(g.output_labels):
+            self._row = 0
+        self._draw_heatmap()
+        lines = [f"N = <b>{g.n_samples}</b> points ({self.request.describe() if self.request else ''})"
+                 f", {g.n_batches} batch(es) of {g.batch_size}, {g.method} mode. Standard "
+                 "errors are std/√N (conservative for a Latin hypercube).",
+                 *[f"warning: {w}" for w in g.warnings]]
+        self.status.setText("<br>".join(lines))
+
+    def selected_matrix(self) -> np.ndarray | None:
+        """The aggregate the heatmap shows."""
+        if self._analysis is None:
+            return None
+        return getattr(self._analysis, AGGREGATE_VIEWS[self.aggregate.currentData()][1])
+
+    @QtCore.Slot()
+    def _draw_heatmap(self, *_: Any) -> None:
+        g = self._analysis
+        matrix = self.selected_matrix()
+        if g is None or matrix is None:
+            return
+        title = AGGREGATE_VIEWS[self.aggregate.currentData()][2]
+        self.heatmap.set_result(carrier_for(g, self.context), matrix,
+                                f"{title}, N = {g.n_samples}")
+        self._draw_bars()
+
+    @QtCore.Slot(int, int)
+    def _on_row(self, row: int, _col: int) -> None:
+        self._row = row
+        self._draw_bars()
+
+    def _draw_bars(self) -> None:
+        g = self._analysis
+        if g is None:
+            return
+        row = self._row
+        self.dgsm.set_bars(g.input_labels, g.dgsm[row], errors=g.se_dgsm[row],
+                           title=f"DGSM ν for {g.output_labels[row]}",
+                           value_label="E[(∂f_i/∂x_j)²] ± standard error")
+
+    def picture_widget(self) -> QtWidgets.QWidget:  # noqa: D102
+        return self.pictures

@@ -1,0 +1,131 @@
+"""Base of the panels whose analysis runs on the worker thread (anything calling the model)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6 import QtCore, QtWidgets
+
+from .base import AnalysisView
+from .jobs import AnalysisContext
+
+__all__ = ["TaskView"]
+
+_ERROR = "color: #c0392b"
+
+
+class TaskView(AnalysisView):
+    """An :class:`AnalysisView` whose work is a :class:`TaskRunner` job of kind :attr:`kind`.
+
+    Subclasses implement :meth:`make_call` (the core call, or ``None`` when there is nothing
+    to do) and :meth:`show_analysis`. With ``auto`` set, the job is run whenever its inputs
+    change while the panel is visible, and on showing the panel when they changed while hidden.
+
+    Signals
+    -------
+    analysis_ready(object)
+        The new analysis, once shown.
+    """
+
+    analysis_ready = QtCore.Signal(object)
+    kind = ""
+    auto = True
+
+    def __init__(self, title: str, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(title, parent)
+        self.runner: Any = None
+        self.context: AnalysisContext | None = None
+        self._analysis: Any = None
+        self._stale = False
+
+    def attach(self, runner: Any) -> None:
+        """Use ``runner`` (a :class:`TaskRunner`) for the jobs."""
+        self.runner = runner
+        runner.task_finished.connect(self._on_finished)
+        runner.task_failed.connect(self._on_failed)
+        runner.task_cancelled.connect(self._on_cancelled)
+        runner.task_progress.connect(self._on_progress)
+
+    def set_context(self, context: AnalysisContext | None) -> None:
+        """The Jacobian on screen changed."""
+        self.context = context
+        self.context_changed()
+        self.inputs_changed()
+
+    def context_changed(self) -> None:
+        """Hook: update controls for a new context (before any re-run)."""
+
+    def inputs_changed(self) -> None:
+        """Re-run now when visible, else on the next show."""
+        if self.auto and self.isVisible():
+            self.run()
+        else:
+            self._stale = True
+
+    def make_call(self) -> Any:
+        """The core call for the current inputs, or ``None``."""
+        return None
+
+    def describe_run(self) -> str:
+        """Status text while the job runs."""
+        return "Computing…"
+
+    def run(self) -> bool:
+        """Submit the job; False when there is nothing to run."""
+        self._stale = False
+        if self.runner is None or self.context is None:
+            return False
+        call = self.make_call()
+        if call is None:
+            return False
+        self.status.setStyleSheet("")
+        self.status.setText(self.describe_run())
+        self.runner.submit(self.kind, call)
+        return True
+
+    def analysis(self) -> Any:  # noqa: D102
+        return self._analysis
+
+    def show_analysis(self, analysis: Any) -> None:
+        """Draw ``analysis``; subclasses call this base to store it and enable export."""
+        self._analysis = analysis
+        self.set_exportable(analysis is not None)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802
+        """Run what changed while hidden."""
+        super().showEvent(event)
+        if self._stale and self.auto:
+            QtCore.QTimer.singleShot(0, self.run)
+
+    @QtCore.Slot(str, object)
+    def _on_finished(self, kind: str, value: object) -> None:
+        if kind == self.kind:
+            self.show_analysis(value)
+            self.analysis_ready.emit(value)
+
+    @QtCore.Slot(str, str)
+    def _on_failed(self, kind: str, message: str) -> None:
+        if kind == self.kind:
+            self.status.setStyleSheet(_ERROR)
+            self.status.setText(f"Failed: {message}")
+            self.failed(message)
+
+    def failed(self, message: str) -> None:
+        """Hook: the job failed."""
+
+    @QtCore.Slot(str)
+    def _on_cancelled(self, kind: str) -> None:
+        if kind == self.kind:
+            self.cancelled()
+
+    def cancelled(self) -> None:
+        """Hook: the job was cancelled (a newer request of the same kind is not reported)."""
+        self.status.setText("Cancelled.")
+
+    @QtCore.Slot(str, int, int)
+    def _on_progress(self, kind: str, done: int, total: int) -> None:
+        if kind == self.kind:
+            self.progress(done, total)
+
+    def progress(self, done: int, total: int) -> None:
+        """Hook: progress between batches."""

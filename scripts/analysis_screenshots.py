@@ -1,0 +1,152 @@
+"""Render every analysis panel on the bundled demos to PNGs (for ``docs/analyses.md``).
+
+Usage::
+
+    QT_QPA_PLATFORM=offscreen python scripts/analysis_screenshots.py OUTDIR [--size 1280 800]
+
+Opens the oscillator, borehole and digit-classifier demos in a real window (settings in a
+temporary file), runs each analysis through the window's worker thread exactly as a click
+would, waits for its answer and saves ``grab()`` of the panel. Files written:
+
+``view_elasticity.png`` (whole window), ``importance.png``, ``slice.png``, ``principal.png``,
+``agreement.png``, ``step_sweep.png``, ``global.png``, ``image_maps.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+TIMEOUT_MS = 120_000
+
+
+def wait_for(signal: Any, start: Any = None, timeout_ms: int = TIMEOUT_MS) -> list[Any]:
+    """Call ``start()`` and run the event loop until ``signal`` fires; returns its arguments."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop, got = QEventLoop(), []
+
+    def done(*args: Any) -> None:
+        got.append(args)
+        loop.quit()
+
+    signal.connect(done)
+    QTimer.singleShot(timeout_ms, loop.quit)
+    if start is not None:
+        start()
+    if not got:
+        loop.exec()
+    signal.disconnect(done)
+    if not got:
+        raise TimeoutError(f"no answer within {timeout_ms / 1000:.0f} s")
+    return list(got[0])
+
+
+def settle(ms: int = 150) -> None:
+    """Let layouts and repaints finish."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def open_model(window: Any, name: str) -> Any:
+    """Open a bundled model and wait for its Jacobian."""
+    from jacgui._resources import resource_path
+
+    path = str(resource_path("models", name))
+    return wait_for(window.controller.result_ready, lambda: window.open_model(path))[0]
+
+
+def show(window: Any, view: Any) -> None:
+    """Bring an analysis tab to the front."""
+    window.tabs.setCurrentWidget(window.analysis)
+    window.analysis.setCurrentWidget(view)
+
+
+def run_view(window: Any, view: Any, start: Any = None) -> Any:
+    """Show ``view`` and wait for its analysis (started by showing it, or by ``start``)."""
+    def go() -> None:
+        show(window, view)
+        if start is not None:
+            start()
+    return wait_for(view.analysis_ready, go)[0]
+
+
+def save(widget: Any, path: Path) -> None:
+    """Grab ``widget`` to ``path``."""
+    settle()
+    widget.grab().save(str(path))
+    print(f"saved {path} ({path.stat().st_size // 1024} KB)")
+
+
+def main() -> int:
+    """Render and save every picture; returns the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("outdir", type=Path)
+    parser.add_argument("--size", nargs=2, type=int, default=(1280, 800), metavar=("W", "H"))
+    args = parser.parse_args()
+    args.outdir.mkdir(parents=True, exist_ok=True)
+
+    from jacgui.gui import app
+    from jacgui.gui.analysis.jobs import GlobalRequest
+    from jacgui.gui.main_window import MainWindow
+    from jacgui.gui.settings import Settings
+
+    app.create_application()
+    app.install_message_filter()
+    with tempfile.TemporaryDirectory() as folder:
+        window = MainWindow(settings=Settings.in_file(Path(folder) / "jacgui.ini"))
+        window.resize(*args.size)
+        window.show()
+        window.controller.start()
+        panel, out = None, args.outdir
+        try:
+            open_model(window, "oscillator.keras")
+            panel = window.analysis
+            window.heatmap.select_cell(6, 2)
+            window.view_selector.set_view("elasticity")
+            save(window, out / "view_elasticity.png")
+            window.view_selector.set_view("raw")
+            run_view(window, panel.slice)
+            save(panel, out / "slice.png")
+            run_view(window, panel.principal)
+            save(panel, out / "principal.png")
+            run_view(window, panel.sweep)
+            save(panel, out / "step_sweep.png")
+
+            open_model(window, "borehole.keras")
+            window.heatmap.select_cell(0, 0)
+            show(window, panel.importance)
+            save(panel, out / "importance.png")
+            run_view(window, panel.agreement, panel.agreement.run)
+            save(panel, out / "agreement.png")
+            from jacgui.gui.analysis.global_dialog import default_bounds
+
+            bounds = default_bounds(window.result.point)
+            request = GlobalRequest(bounds=bounds, n_samples=512, method="lhs", seed=1)
+            run_view(window, panel.global_, lambda: panel.global_.start(request))
+            save(panel, out / "global.png")
+
+            open_model(window, "digits_cnn.keras")
+            window.heatmap.select_cell(3, 0)
+            show(window, panel.images)
+            panel.images.set_row(3)
+            save(panel, out / "image_maps.png")
+        finally:
+            window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
