@@ -13,7 +13,7 @@ once per session and shared.
 
 from __future__ import annotations
 
-import shutil
+import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 
 from jacgui.core.errors import (
-    JacguiError,
     JacobianTooLargeError,
     ModelLoadError,
     ModelRunError,
@@ -34,6 +33,11 @@ from jacgui.core.errors import (
 
 #: Longest message a user should have to read on one line.
 MAX_MESSAGE = 250
+
+#: A line of TensorFlow's C++ log (absl format), e.g. ``E0000 00:00:1795662988.195129  2806
+#: cuda_platform.cc:52] failed call to cuInit``. Users get TF_CPP_MIN_LOG_LEVEL=3 from jacgui's
+#: core, where such lines do not appear; see test_gui_prints_nothing_on_stderr for the window.
+TF_LOG = re.compile(r"^[IWEF]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] ")
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
@@ -182,7 +186,10 @@ def _py(name: str, source: str, **case: Any) -> Callable[[Path, Any], Case]:
 
 
 def _random_file(suffix: str) -> Callable[[Path, Any], Case]:
-    return lambda folder, models: Case(_write(folder, f"random{suffix}", _random_bytes(len(suffix))))
+    def build(folder: Path, models: Any) -> Case:
+        return Case(_write(folder, f"random{suffix}", _random_bytes(len(suffix))))
+
+    return build
 
 
 def _random_folder(folder: Path, models: Any) -> Case:
@@ -372,7 +379,8 @@ ROWS: tuple[Row, ...] = (
     Row("py-round-fd-central", "file", _py("rounding.py", ROUND_PY, method="fd-central"),
         None, "compute", check=_check_round_fd),
     Row("keras2.h5", "file", _model("keras2"),
-        None, "compute", ("Keras 2.15.0 HDF5 file loaded with compile=False",), check=_check_keras2),
+        None, "compute", ("Keras 2.15.0 HDF5 file loaded with compile=False",),
+        check=_check_keras2),
     Row("unregistered-custom-layer", "file", _model("custom"),
         ModelLoadError, "load", ("'Scale'", "register_keras_serializable")),
     Row("lambda-safe-mode", "file", _model("lambda"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -44,6 +43,7 @@ from tests.bad_inputs import (
     HUGE_PY,
     ROW_IDS,
     ROWS,
+    TF_LOG,
     Row,
     assert_mentions,
     assert_one_line,
@@ -53,7 +53,6 @@ from tests.core import model_factory as mf
 from tests.core.conftest import models  # noqa: F401 - the session's shared test models
 
 ROOT = Path(__file__).resolve().parent.parent
-_TF_LOG = re.compile(r"^[EWI]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] ")
 CLI_PREFIX = "jacgui: error: "
 # Python shows these categories only to developers (default warning filters).
 _HIDDEN_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning)
@@ -100,7 +99,7 @@ def test_cli_row(row: Row, models, tmp_path, capfd):  # noqa: F811 - pytest fixt
     out, err = capfd.readouterr()
     # The suite runs with TF_CPP_MIN_LOG_LEVEL=2 (tests/conftest.py) where users get 3, so
     # TensorFlow's C++ error lines are dropped here; test_cli_rows_in_fresh_processes sees them.
-    err = "".join(line for line in err.splitlines(keepends=True) if not _TF_LOG.match(line))
+    err = "".join(line for line in err.splitlines(keepends=True) if not TF_LOG.match(line))
     # A warning Python would print is noise on the user's terminal, just as stray stderr is.
     shown = [f"{w.category.__name__}: {w.message}" for w in caught
              if not issubclass(w.category, _HIDDEN_WARNINGS)]
@@ -222,7 +221,8 @@ SMALL_BUDGET = 80_000  # bytes: every method needs several chunks on the 48 -> 4
 
 @pytest.mark.parametrize("method", ["reverse", "forward", "fd-forward", "fd-central"])
 def test_cancel_in_the_middle_of_every_method(mlp, tmp_path, method):
-    plan = plan_job(JacobianJob(mlp, {}, method, options=JacobianOptions(memory_budget=SMALL_BUDGET)))
+    options = JacobianOptions(memory_budget=SMALL_BUDGET)
+    plan = plan_job(JacobianJob(mlp, {}, method, options=options))
     assert plan.n_chunks >= 3, plan
     token, seen = CancelToken(), []
 
@@ -379,7 +379,8 @@ def test_savedmodel_with_write_file_is_refused_and_writes_nothing(tmp_path, capf
 def test_py_model_runs_on_load(tmp_path):
     # .py models are code: there is no safe mode for them (documented in docs/safety.md).
     marker = tmp_path / "ran.txt"
-    source = f"open({str(marker)!r}, 'w').write('ran')\nINPUT_SHAPE = (1,)\ndef f(x):\n    return x\n"
+    source = (f"open({str(marker)!r}, 'w').write('ran')\n"
+              "INPUT_SHAPE = (1,)\ndef f(x):\n    return x\n")
     load_model(mf.write_py(tmp_path, "code.py", source))
     assert marker.read_text() == "ran"
 

@@ -11,7 +11,6 @@ thread; nothing is faked.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import textwrap
@@ -24,7 +23,7 @@ import pytest
 
 from jacgui.core.job import JacobianOptions
 from jacgui.gui.worker import Backend
-from tests.bad_inputs import ROW_IDS, ROWS, Row, assert_mentions, assert_one_line
+from tests.bad_inputs import ROW_IDS, ROWS, TF_LOG, Row, assert_mentions, assert_one_line
 from tests.core.conftest import loaded, models  # noqa: F401 - the session's shared test models
 
 from .conftest import ScriptedDialogs
@@ -114,7 +113,8 @@ def _assert_responsive(qtbot: Any, window: Any, events: Events) -> Any:
 
 
 @pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
-def test_gui_row(row: Row, models: Any, tmp_path: Path, qtbot: Any, window: Any) -> None:  # noqa: F811
+def test_gui_row(row: Row, models: Any, tmp_path: Path, qtbot: Any,  # noqa: F811
+                 window: Any) -> None:
     case = row.build(tmp_path, models)
     previous = str(models[PREVIOUS])
     events = Events(window)
@@ -404,10 +404,6 @@ def _run_app(driver: str, tmp_path: Path, *args: str) -> subprocess.CompletedPro
         env.pop(name, None)  # as a user's shell has them
     return subprocess.run([sys.executable, "-c", textwrap.dedent(driver), *args], env=env,
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
-
-
-# TensorFlow's C++ log lines (absl format); see test_gui_prints_nothing_on_stderr.
-TF_LOG = re.compile(r"^[IWEF]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] ")
 
 
 def test_quit_while_computing_exits_cleanly(tmp_path: Path) -> None:
