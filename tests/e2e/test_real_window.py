@@ -1,6 +1,6 @@
 """The real window on a real X server: ``python -m jacgui`` under Xvfb, driven with xdotool.
 
-Skipped when Xvfb, xdotool or xwd is missing (``.ci/run`` installs them when it runs as root).
+Skipped when Xvfb or xdotool is missing (``.ci/run`` installs them when it runs as root).
 The app runs as its own process, exactly as a user starts it; the only addition is a
 ``sitecustomize`` module on its ``PYTHONPATH`` that writes the window's state (result shape,
 screen position of heatmap cells, clicked cell, status line) to ``$JACGUI_E2E_DIR/state.json``
@@ -27,10 +27,10 @@ import pytest
 from tests.bad_inputs import TF_LOG
 
 ROOT = Path(__file__).resolve().parents[2]
-TOOLS = ("Xvfb", "xdotool", "xwd")
+TOOLS = ("Xvfb", "xdotool")
 MISSING = [tool for tool in TOOLS if shutil.which(tool) is None]
 pytestmark = pytest.mark.skipif(
-    bool(MISSING), reason=f"needs {', '.join(MISSING)} (apt-get install xvfb xdotool x11-apps)")
+    bool(MISSING), reason=f"needs {', '.join(MISSING)} (apt-get install xvfb xdotool)")
 
 WAIT_S = 120  # the longest any single step may take; CI never hangs longer
 POLL_S = 0.05
@@ -172,27 +172,26 @@ def _search(display: str, name: str) -> list[str]:
     return proc.stdout.split()
 
 
+GRAB = """
+import sys
+from PySide6.QtGui import QGuiApplication
+app = QGuiApplication(sys.argv[:1])
+sys.exit(0 if app.primaryScreen().grabWindow(0).save(sys.argv[1]) else 1)
+"""
+
+
 def screenshot(display: str, path: Path) -> np.ndarray:
-    """The whole X screen as an (H, W, 3) uint8 array (xwd's ZPixmap), also saved as PNG."""
+    """The whole X screen, grabbed by a separate Qt client, as an (H, W, 3) array (and a PNG).
+
+    The pixels come from the X server's root window, not from the app: this is what is shown.
+    """
     from PIL import Image
 
-    raw = subprocess.run(["xwd", "-root", "-silent", "-display", display], capture_output=True,
-                         timeout=60, check=True).stdout
-    header = [int(v) for v in np.frombuffer(raw[:100], ">u4")]
-    header_size, depth, width, height = header[0], header[3], header[4], header[5]
-    byte_order, bits_per_pixel, bytes_per_line = header[7], header[11], header[12]
-    colours, masks = header[19], tuple(header[14:17])
-    # 32 bits a pixel on a bare Xvfb, 24 (packed, lines padded) once Qt has connected.
-    step = bits_per_pixel // 8
-    assert depth == 24 and step in (3, 4) and masks == (0xFF0000, 0xFF00, 0xFF), header
-    start = header_size + 12 * colours
-    rows = np.frombuffer(raw[start:start + height * bytes_per_line], np.uint8)
-    pixels = rows.reshape(height, bytes_per_line)[:, : width * step].reshape(height, width, step)
-    # 0x00RRGGBB pixels: least significant byte first means B, G, R(, pad).
-    order = [2, 1, 0] if byte_order == 0 else [step - 3, step - 2, step - 1]
-    rgb = pixels[..., order]
-    Image.fromarray(np.ascontiguousarray(rgb)).save(path)
-    return rgb
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
+    subprocess.run([sys.executable, "-c", GRAB, str(path)], env=env, timeout=60, check=True,
+                   capture_output=True)
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))
 
 
 def _saturated(rgb: np.ndarray) -> np.ndarray:
