@@ -163,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     mark("main")
     args = parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     app = create_application()
     mark("app_created")
     install_message_filter()

@@ -186,6 +186,12 @@ class Controller(QObject):
     # -- models -------------------------------------------------------------------------------
     def open_model(self, path: str, unsafe: bool = False) -> int:
         """Load ``path`` in the worker; only the newest load request is honoured."""
+        # The worker does one thing at a time: stop the old model's Jacobian at its next chunk
+        # so the new model loads now instead of after it (its result would be stale anyway).
+        self._debounce.stop()
+        self._live_pending = False
+        if self._token is not None:
+            self._token.cancel()
         self._load_id += 1
         self._load_path = str(path)
         self._set_loading(True)

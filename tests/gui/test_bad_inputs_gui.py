@@ -310,9 +310,6 @@ def _start_held(qtbot: Any, window: Any, backend: GatedBackend, tmp_path: Path) 
     return events
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "controller.open_model does not cancel the running job: the new model loads only after the "
-    "old model's whole Jacobian is done, which is then shown first"))
 def test_open_another_model_while_computing(qtbot: Any, gated: Any, tmp_path: Path,
                                             models: Any) -> None:  # noqa: F811
     window, backend = gated
@@ -416,9 +413,6 @@ def test_quit_while_computing_exits_cleanly(tmp_path: Path) -> None:
     assert [line for line in proc.stderr.splitlines() if not TF_LOG.match(line)] == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "jacgui/gui/app.py main() sets TF_CPP_MIN_LOG_LEVEL=2, so TensorFlow's ERROR line "
-    "'failed call to cuInit' reaches stderr on every machine without a GPU; the core uses 3"))
 def test_gui_prints_nothing_on_stderr(tmp_path: Path) -> None:
     driver = """
         import sys
