@@ -12,8 +12,8 @@ import numpy as np
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QSlider, QSpinBox,
-    QTableView, QToolButton, QVBoxLayout, QWidget,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QSpinBox, QTableView, QToolButton,
+    QVBoxLayout, QWidget,
 )
 
 from jacgui.core.errors import JacguiError
@@ -22,13 +22,12 @@ from jacgui.core.spec import TensorInfo
 
 from .dialogs import Dialogs
 from .point_actions import PointFileActions
-from .point_model import PointTableModel, array_pixmap, format_value
+from .point_bulk import UNDO_DEPTH, PointBulkActions
+from .point_model import PointTableModel, array_pixmap
+from .point_slider import ValueSlider
 
-_SLIDER_STEPS = 1000
-_UNDO_DEPTH = 50
 
-
-class PointEditor(PointFileActions, QWidget):
+class PointEditor(PointFileActions, PointBulkActions, QWidget):
     """Edits the value of every input of the loaded model, one input at a time.
 
     Signals
@@ -52,7 +51,7 @@ class PointEditor(PointFileActions, QWidget):
         self._input: str | None = None
         self._undo: list[tuple[str, np.ndarray]] = []
         self._slider_row = -1
-        self._slider_lo, self._slider_hi = 0.0, 1.0
+        self._live = False
         self._build()
 
     # -- construction -------------------------------------------------------------------------
@@ -108,17 +107,10 @@ class PointEditor(PointFileActions, QWidget):
         random_row.addStretch(1)
         random_row.addWidget(self._button(self.undo_action))
 
-        self.slider_label = QLabel("—", self)
-        self.slider_label.setMinimumWidth(60)
-        self.slider = QSlider(Qt.Orientation.Horizontal, self)
-        self.slider.setRange(0, _SLIDER_STEPS)
-        self.slider.setEnabled(False)
-        self.slider.setToolTip("Drag to change the selected element within value ± max(1, |value|)")
-        self.slider.sliderPressed.connect(self._push_undo)
-        self.slider.valueChanged.connect(self._on_slider)
-        slider_row = QHBoxLayout()
-        slider_row.addWidget(self.slider_label)
-        slider_row.addWidget(self.slider, 1)
+        self.value_slider = ValueSlider(self)
+        self.slider, self.slider_label = self.value_slider.slider, self.value_slider.label
+        self.value_slider.pressed.connect(self._push_undo)
+        self.value_slider.moved.connect(self._on_slider)
 
         table_row = QHBoxLayout()
         table_row.addWidget(self.table, 1)
@@ -128,7 +120,7 @@ class PointEditor(PointFileActions, QWidget):
         layout.addLayout(buttons)
         layout.addLayout(random_row)
         layout.addLayout(table_row, 1)
-        layout.addLayout(slider_row)
+        layout.addWidget(self.value_slider)
         self._update_enabled()
 
     def _action(self, text: str, tip: str, slot: object) -> QAction:
@@ -177,6 +169,10 @@ class PointEditor(PointFileActions, QWidget):
         self._update_image()
         self._update_enabled()
 
+    def is_live_change(self) -> bool:
+        """True while ``point_changed`` reports a slider move (listeners may update live)."""
+        return self._live
+
     def input_name(self) -> str | None:
         """The input shown in the table."""
         return self._input
@@ -208,44 +204,6 @@ class PointEditor(PointFileActions, QWidget):
         self.table_model.set_values(array)
         self._after_change()
 
-    # -- bulk actions -------------------------------------------------------------------------
-    @Slot()
-    def reset_point(self) -> None:
-        """Go back to the model's default value for this input."""
-        spec = self._spec()
-        if spec is not None:
-            self.set_values(self._default(spec))
-
-    @Slot()
-    def randomise_point(self) -> None:
-        """Random point from the seed: images uniform in [0, 1], others default ±10 %."""
-        spec = self._spec()
-        if spec is None:
-            return
-        rng = np.random.default_rng(self.seed.value())
-        default = self._default(spec).reshape(-1)
-        if spec.is_image:
-            values = rng.uniform(0.0, 1.0, spec.size)
-        else:
-            spread = np.where(default == 0, 0.1, 0.1 * np.abs(default))
-            values = default + rng.uniform(-1.0, 1.0, spec.size) * spread
-        if not spec.is_float:
-            values = np.round(values)
-        self.set_values(values)
-
-    @Slot()
-    def undo(self) -> None:
-        """Restore the value before the last change."""
-        while self._undo:
-            name, values = self._undo.pop()
-            if name in self._points and self._points[name].size == values.size:
-                if name != self._input:
-                    self.set_input(name)
-                self.table_model.set_values(values)
-                self._after_change()
-                break
-        self._update_enabled()
-
     # -- internals ----------------------------------------------------------------------------
     def _spec(self) -> TensorInfo | None:
         if self._model is None or self._input is None:
@@ -272,13 +230,6 @@ class PointEditor(PointFileActions, QWidget):
             spec = self._model.input(name)
             self._memory[(self._model.path, name, spec.shape)] = value.copy()
 
-    @Slot()
-    def _push_undo(self) -> None:
-        if self._input is not None:
-            self._undo.append((self._input, self._current_values()))
-            del self._undo[:-_UNDO_DEPTH]
-            self.undo_action.setEnabled(True)
-
     def _after_change(self) -> None:
         if self._input is not None:
             self._points[self._input] = self._current_values()
@@ -292,7 +243,7 @@ class PointEditor(PointFileActions, QWidget):
         # The table already holds the new value; _points still holds the one before the edit.
         if self._input is not None:
             self._undo.append((self._input, self._points[self._input].copy()))
-            del self._undo[:-_UNDO_DEPTH]
+            del self._undo[:-UNDO_DEPTH]
         self._after_change()
 
     @Slot(int, str)
@@ -309,35 +260,31 @@ class PointEditor(PointFileActions, QWidget):
     def _sync_slider(self, recenter: bool) -> None:
         row = self._slider_row
         values = self.table_model.values()
-        enabled = 0 <= row < values.size and (self._spec() is not None and self._spec().is_float)
-        self.slider.setEnabled(bool(enabled))
         if not 0 <= row < values.size:
-            self.slider_label.setText("—")
+            self.value_slider.show_value(None)
             return
-        value = float(values[row])
+        spec = self._spec()
         label = self.table_model.data(self.table_model.index(row, 0))
-        self.slider_label.setText(f"{label} = {format_value(value)}")
-        if recenter and not self.slider.isSliderDown():
-            half = max(1.0, abs(value))
-            self._slider_lo, self._slider_hi = value - half, value + half
-            self.slider.blockSignals(True)
-            self.slider.setValue(_SLIDER_STEPS // 2)
-            self.slider.blockSignals(False)
+        self.value_slider.show_value(label, float(values[row]),
+                                     spec is not None and spec.is_float, recenter)
 
-    @Slot(int)
-    def _on_slider(self, position: int) -> None:
+    @Slot(float)
+    def _on_slider(self, value: float) -> None:
         row = self._slider_row
         if not 0 <= row < self.table_model.rowCount():
             return
-        if not self.slider.isSliderDown():
+        if not self.value_slider.is_dragged():
             self._push_undo()  # keyboard or wheel moves have no press
-        value = self._slider_lo + (self._slider_hi - self._slider_lo) * position / _SLIDER_STEPS
-        self.table_model.set_value(row, float(f"{value:.6g}"))
+        self.table_model.set_value(row, value)
         if self._input is not None:
             self._points[self._input] = self._current_values()
         self._sync_slider(recenter=False)
         self._update_image()
-        self.point_changed.emit(self._current_values())
+        self._live = True
+        try:
+            self.point_changed.emit(self._current_values())
+        finally:
+            self._live = False
 
     def _update_image(self) -> None:
         spec = self._spec()

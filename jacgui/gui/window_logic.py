@@ -184,7 +184,8 @@ class WindowLogic(_Base):
     @Slot()
     def _on_inputs_changed(self, *_: object) -> None:
         if self.compute_panel.auto_recompute():
-            self.controller.schedule()
+            # A slider move updates live (throttled, coalesced); typed edits are debounced.
+            self.controller.schedule(live=self.point_editor.is_live_change())
 
     @Slot(int, object)
     def _on_job_started(self, _job_id: int, plan: object) -> None:
