@@ -56,6 +56,8 @@ class HeatmapView(QtWidgets.QWidget):
         self._value_scale = "linear"
         self._selected: tuple[int, int] | None = None
         self._hovered: tuple[int, int] | None = None
+        self._titles: tuple[str, str, str] | None = None
+        self._frame: tuple | None = None  # shape and names of the matrix the view range fits
 
         self._glw = pg.GraphicsLayoutWidget()
         self._glw.setBackground("w")
@@ -121,14 +123,18 @@ class HeatmapView(QtWidgets.QWidget):
             Plot title; empty for none.
         """
         old_shape = None if self._matrix is None else self._matrix.shape
+        old_frame = self._frame
         self._result = result
+        # Only values change while a slider is dragged: labels, titles and the view range
+        # (the user's zoom) are touched only when they differ, so an update redraws the image
+        # and the colour bar but does not relayout or re-measure the axes.
         if result is None:
             self._matrix = None
+            self._frame = None
             self._image.clear()
             self._left.set_labels(())
             self._bottom.set_labels(())
-            self._plot.setLabel("left", "output")
-            self._plot.setLabel("bottom", "input")
+            self._set_titles("output", "input", title)
             self._backdrop.set_shape(0, 0)
         else:
             data = np.asarray(result.matrix if matrix is None else matrix, dtype=float)
@@ -138,13 +144,14 @@ class HeatmapView(QtWidgets.QWidget):
             rows, cols = data.shape
             self._left.set_labels(result.output_labels)
             self._bottom.set_labels(result.input_labels)
-            self._plot.setLabel("left", _axis_title("output", result.output_name))
-            self._plot.setLabel("bottom", _axis_title("input", result.input_name))
-            self._backdrop.set_shape(rows, cols)
+            self._set_titles(_axis_title("output", result.output_name),
+                             _axis_title("input", result.input_name), title)
             self._update_image()
-            self._plot.vb.setLimits(xMin=0, xMax=cols, yMin=0, yMax=rows)
-            self._plot.setRange(xRange=(0, cols), yRange=(0, rows), padding=0)
-        self._plot.setTitle(title or None)
+            self._frame = (data.shape, result.input_name, result.output_name)
+            if self._frame != old_frame:  # another matrix: show all of it; else keep the zoom
+                self._backdrop.set_shape(rows, cols)
+                self._plot.vb.setLimits(xMin=0, xMax=cols, yMin=0, yMax=rows)
+                self._plot.setRange(xRange=(0, cols), yRange=(0, rows), padding=0)
         self._hovered = None
         self._update_hover_label()
         if self._selected is not None and (self._matrix is None or self._matrix.shape != old_shape):
@@ -274,6 +281,14 @@ class HeatmapView(QtWidgets.QWidget):
             axis.setPen(_FOREGROUND)
             axis.setTextPen(_FOREGROUND)
         plot.titleLabel.opts["color"] = _FOREGROUND
+
+    def _set_titles(self, left: str, bottom: str, title: str) -> None:
+        if (left, bottom, title) == self._titles:
+            return
+        self._titles = (left, bottom, title)
+        self._plot.setLabel("left", left)
+        self._plot.setLabel("bottom", bottom)
+        self._plot.setTitle(title or None)
 
     def _update_image(self) -> None:
         if self._matrix is not None:

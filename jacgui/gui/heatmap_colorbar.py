@@ -43,8 +43,10 @@ def apply_matrix(
         axis.setLabel(f"J, symlog (t = {t:.2g})")
     else:
         data = matrix
-        axis.setTicks(None)
-        axis.setLabel(None)
+        if axis._tickLevels is not None:  # leaving symlog; unchanged otherwise (no relayout)
+            axis.setTicks(None)
+        if axis.labelText:
+            axis.setLabel(None)
     image.setImage(data, autoLevels=False, levels=(low, high))
     bar.setLevels((low, high))
     _fit_axis(axis, low, high)

@@ -384,3 +384,32 @@ def test_rotated_labels_still_thin_when_columns_are_narrower_than_a_line(qtbot, 
     # Zooming in brings every label of the visible range back.
     view.plot_item().setXRange(100, 110, padding=0)
     qtbot.waitUntil(lambda: (view.grab(), axis.shown_indices() == list(range(100, 110)))[1])
+
+
+def test_new_values_keep_zoom_and_axes_a_new_matrix_resets(qtbot, view: HeatmapView) -> None:
+    # Live updates (a dragged slider) bring new values of the same matrix: the user's zoom
+    # stays and the axes are not re-labelled; another shape or input is shown whole.
+    view.set_result(make_result(np.ones((20, 5))))
+    settle(qtbot, view)
+    view.plot_item().setXRange(1, 3, padding=0)
+    axis = view.plot_item().getAxis("bottom")
+    labels = axis.labels()
+    view.set_result(make_result(np.full((20, 5), 2.0)))
+    assert view.plot_item().vb.viewRange()[0] == pytest.approx([1, 3])
+    assert axis.labels() is labels  # not rebuilt
+    assert view.levels() == (-2.0, 2.0)
+    view.set_result(make_result(np.ones((20, 5)), input_name="z"))
+    qtbot.waitUntil(lambda: view.plot_item().vb.viewRange()[0] == pytest.approx([0, 5]))
+    view.set_result(make_result(np.ones((4, 8))))
+    qtbot.waitUntil(lambda: view.plot_item().vb.viewRange()[0] == pytest.approx([0, 8]))
+
+
+def test_levels_fast_path_matches_masking() -> None:
+    rng = np.random.default_rng(3)
+    m = rng.normal(size=(50, 40))
+    assert color_levels(m) == (-np.abs(m).max(), np.abs(m).max())
+    m[3, 4], m[7, 1] = np.inf, np.nan
+    finite = m[np.isfinite(m)]
+    assert color_levels(m) == (-np.abs(finite).max(), np.abs(finite).max())
+    assert color_levels(m, diverging=False) == (finite.min(), finite.max())
+    assert color_levels(np.full((2, 2), np.nan)) == (-1.0, 1.0)
