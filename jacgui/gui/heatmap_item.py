@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable
+from typing import Any
 
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
@@ -30,6 +32,13 @@ class JacobianImageItem(pg.ImageItem):
         Called with the item-coordinate :class:`QPointF` of a left click.
     on_hover : callable
         Called with the item-coordinate position under the mouse, or ``None`` on leaving.
+
+    Notes
+    -----
+    Bound methods are held weakly. A strong reference from the item back to the widget that
+    owns it made a reference cycle through the scene; when Python's garbage collector broke
+    it, the widget's C++ side deleted the scene with the item's wrapper half-collected and
+    the process segfaulted (any parentless ``HeatmapView`` that went out of scope).
     """
 
     def __init__(
@@ -38,8 +47,8 @@ class JacobianImageItem(pg.ImageItem):
         on_hover: Callable[[QtCore.QPointF | None], None],
     ) -> None:
         super().__init__(axisOrder="row-major")
-        self._on_click = on_click
-        self._on_hover = on_hover
+        self._on_click = _weak(on_click)
+        self._on_hover = _weak(on_hover)
 
     def mouseClickEvent(self, ev: object) -> None:  # noqa: N802  (pyqtgraph hook)
         """Report a left click; other buttons go on to the view box (its context menu)."""
@@ -82,6 +91,20 @@ class JacobianImageItem(pg.ImageItem):
             QtCore.Qt.TransformationMode.FastTransformation,
         )
         painter.drawImage(QtCore.QRectF(0, 0, cols, rows), big)
+
+
+def _weak(callback: Callable[..., None]) -> Callable[..., None]:
+    """``callback``, holding its object weakly when it is a bound method (a no-op once gone)."""
+    if not hasattr(callback, "__self__"):
+        return callback
+    method = weakref.WeakMethod(callback)
+
+    def call(*args: Any) -> None:
+        target = method()
+        if target is not None:
+            target(*args)
+
+    return call
 
 
 class NanBackdrop(QtWidgets.QGraphicsRectItem):

@@ -413,3 +413,38 @@ def test_levels_fast_path_matches_masking() -> None:
     assert color_levels(m) == (-np.abs(finite).max(), np.abs(finite).max())
     assert color_levels(m, diverging=False) == (finite.min(), finite.max())
     assert color_levels(np.full((2, 2), np.nan)) == (-1.0, 1.0)
+
+
+def test_parentless_view_is_garbage_collected_without_crashing(tmp_path) -> None:
+    # The image item held the view's bound methods: a cycle through the scene that the garbage
+    # collector broke in an order that segfaulted (a benchmark died after its first view).
+    import os
+    import subprocess
+    import textwrap
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    script = textwrap.dedent("""
+        import gc
+        import numpy as np
+        from PySide6 import QtWidgets
+        from jacgui.gui.heatmap import HeatmapView
+        from tests.gui.test_heatmap import make_result
+
+        app = QtWidgets.QApplication([])
+        for _ in range(3):
+            view = HeatmapView()
+            view.show()
+            view.set_result(make_result(np.ones((30, 20))))
+            view.select_cell(2, 3)
+            view.grab()
+            view.close()
+            del view
+            gc.collect()
+        print("collected")
+    """)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)}
+    proc = subprocess.run([sys.executable, "-c", script], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "collected" in proc.stdout
