@@ -8,7 +8,7 @@ Opens the oscillator, borehole and digit-classifier demos in a real window (sett
 temporary file), runs each analysis through the window's worker thread exactly as a click
 would, waits for its answer and saves ``grab()`` of the panel. Files written:
 
-``view_elasticity.png`` (whole window), ``importance.png``, ``slice.png``, ``principal.png``,
+``view_elasticity.png`` and ``window_analysis.png`` (whole window), ``importance.png``, ``slice.png``, ``principal.png``,
 ``agreement.png``, ``step_sweep.png``, ``global.png``, ``image_maps.png``.
 """
 
@@ -122,6 +122,7 @@ def main() -> int:
             save(panel, out / "slice.png")
             run_view(window, panel.principal)
             save(panel, out / "principal.png")
+            save(window, out / "window_analysis.png")
             run_view(window, panel.sweep)
             save(panel, out / "step_sweep.png")
 

@@ -24,7 +24,7 @@ AGGREGATE_VIEWS: dict[str, tuple[str, str, str]] = {
     "dgsm": ("DGSM ν", "dgsm", "DGSM ν_ij = E[(∂f_i/∂x_j)²]"),
     "share": ("normalised DGSM", "dgsm_share", "ν_ij / Σ_j ν_ij (rows sum to 1)"),
     "bound": ("total Sobol index bound", "total_index_bound",
-              "(b_j − a_j)² ν_ij / (π² Var f_i): upper bound on the total Sobol index"),
+              "Sobol total-index bound (b−a)²ν/(π² Var f)"),
 }
 
 

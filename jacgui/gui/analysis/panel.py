@@ -182,14 +182,9 @@ def install_analysis(window: MainWindow) -> AnalysisPanel:
     window.tabs.addTab(panel, "Analysis")
     window.tabs.setTabToolTip(window.tabs.indexOf(panel), "Sensitivity analyses of this Jacobian")
     # The selected cell's value in the heatmap's view, under the cell inspector.
-    window.view_value = ViewValueBox(window.heatmap)
-    holder = QtWidgets.QWidget()
-    layout = QtWidgets.QVBoxLayout(holder)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(0)
-    layout.addWidget(window.view_value)
-    layout.addWidget(window.inspector, 1)
-    window.inspector_dock.setWidget(holder)
+    # Added to the inspector's own layout: swapping the dock's widget made exits segfault.
+    window.view_value = ViewValueBox(window.heatmap, window.inspector)
+    window.inspector.layout().insertWidget(0, window.view_value)
     glue = _Glue(window, panel)
     window.controller.result_ready.connect(glue.on_result)
     window.controller.model_loaded.connect(glue.on_model_loaded)

@@ -95,7 +95,7 @@ class TaskRunner(QObject):
     def __init__(self, controller: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._worker = TaskWorker()
-        controller.adopt(self._worker, self.cancel_all)
+        controller.adopt(self._worker, self._shutdown)
         self._run.connect(self._worker.run)
         self._worker.progress.connect(self._on_progress)
         self._worker.finished.connect(self._on_finished)
@@ -129,6 +129,12 @@ class TaskRunner(QObject):
         """Cancel every job (called when the window closes)."""
         for token in self._tokens.values():
             token.cancel()
+
+    def _shutdown(self) -> None:
+        # Cancel, and let the worker thread delete its own object when its loop ends: deleting
+        # it later from the main thread (at interpreter exit) segfaulted about half the time.
+        self.cancel_all()
+        self._worker.deleteLater()
 
     def is_busy(self, kind: str) -> bool:
         """Whether a request of ``kind`` is queued or running."""

@@ -23,19 +23,20 @@ if TYPE_CHECKING:
 
 __all__ = ["VIEWS", "DerivedView", "ViewHeatmap", "derive"]
 
-#: View key -> (menu text, short name used in read-outs).
+#: View key -> (menu text, name used in read-outs; short: the heatmap's read-out line is
+#: never narrower than its text).
 VIEWS: dict[str, tuple[str, str]] = {
     "raw": ("Raw J", "∂f_i/∂x_j"),
-    "abs": ("|J|", "|∂f_i/∂x_j|"),
+    "abs": ("|J|", "|J|"),
     "elasticity": ("Elasticity", "elasticity"),
-    "scaled": ("Scaled by σ_j", "σ_j·∂f_i/∂x_j"),
+    "scaled": ("Scaled by σ_j", "σ_j·J"),
     "row": ("Row-normalised", "row-normalised J"),
 }
-_TITLES = {
+_TITLES = {  # short: a pyqtgraph title is never narrower than its text
     "abs": "|J|: magnitude of ∂f_i/∂x_j",
-    "elasticity": "Elasticity (x_j / f_i)·∂f_i/∂x_j: % change of f_i per % of x_j",
-    "scaled": "Scaled σ_j·∂f_i/∂x_j: change of f_i for a typical change σ_j of x_j",
-    "row": "Row-normalised J_ij / ‖J_i,:‖: each output's direction of steepest ascent",
+    "elasticity": "Elasticity (x_j/f_i)·∂f_i/∂x_j: % per %",
+    "scaled": "σ_j·∂f_i/∂x_j: change of f_i per σ_j of x_j",
+    "row": "Row-normalised J_ij / ‖J_i,:‖",
 }
 
 
@@ -68,7 +69,7 @@ def derive(result: JacobianResult, key: str, scales: np.ndarray | None = None) -
         count = int(masked.sum())
         title = _TITLES[key]
         if count:
-            title = f"Elasticity (x_j / f_i)·∂f_i/∂x_j; grey: x_j or f_i ≈ 0 ({count} cells)"
+            title = f"Elasticity (x_j/f_i)·∂f_i/∂x_j; {count} grey: undefined"
         return DerivedView(key, values, title, masked)
     if key == "scaled":
         if scales is None:
@@ -154,9 +155,11 @@ class ViewHeatmap(HeatmapView):
             return super().cell_text(row, col)
         name, value, note = self.view_value(row, col)
         out, inp = _label(result.output_labels, row), _label(result.input_labels, col)
-        shown = f"{value:.6g}" if np.isfinite(value) else "masked" if note else "no data"
-        text = f"{name} of {out} w.r.t. {inp}   (row {row}, col {col})   = {shown}"
-        return f"{text} — {note}" if note else text
+        if np.isfinite(value):
+            shown = f"{value:.6g}"
+        else:  # the short reason; the Cell panel gives the whole sentence
+            shown = f"masked: {note.split(':')[0]}" if note else "no data"
+        return f"{name}: {out} / {inp}   (row {row}, col {col})   = {shown}"
 
     def _show(self, result: JacobianResult) -> bool:
         try:
