@@ -111,7 +111,8 @@ def run_job(job: JacobianJob, progress: ProgressCallback | None = None,
         return _run(job, progress, cancel)
     except (JacguiError, JacobianCancelled):
         raise
-    except Exception as error:  # noqa: BLE001 - user models may raise anything
+    # SystemExit too: a model calling sys.exit() or exit() must not end the program.
+    except (Exception, SystemExit) as error:  # noqa: BLE001 - user models may raise anything
         raise ModelRunError(f"the model failed while computing: {short_reason(error)}") from error
 
 

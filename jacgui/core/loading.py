@@ -71,7 +71,8 @@ def load_model(path: str | Path, *, unsafe: bool = False) -> ModelHandle:
         handle = _dispatch(path, kind, unsafe)
     except JacguiError:
         raise
-    except Exception as exc:  # noqa: BLE001 - no raw TF/Keras traceback may reach the user
+    # SystemExit too: a model file calling sys.exit() or exit() must not end jacgui.
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - no raw TF/Keras traceback either
         raise ModelLoadError(f"cannot load {path.name}: {short_message(exc)}") from None
     return apply_sidecar(handle)
 
