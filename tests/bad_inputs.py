@@ -35,8 +35,8 @@ from jacgui.core.errors import (
 MAX_MESSAGE = 250
 
 #: A line of TensorFlow's C++ log (absl format), e.g. ``E0000 00:00:1795662988.195129  2806
-#: cuda_platform.cc:52] failed call to cuInit``. Users get TF_CPP_MIN_LOG_LEVEL=3 from jacgui's
-#: core, where such lines do not appear; see test_gui_prints_nothing_on_stderr for the window.
+#: cuda_platform.cc:52] failed call to cuInit``. The suite runs with TF_CPP_MIN_LOG_LEVEL=2
+#: (tests/conftest.py) where jacgui gives users 3; tests in fresh processes see no such line.
 TF_LOG = re.compile(r"^[IWEF]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] ")
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
@@ -374,6 +374,9 @@ ROWS: tuple[Row, ...] = (
         ModelLoadError, "load", ("running raises.py raised ZeroDivisionError",)),
     Row("py-without-f", "file", _py("nof.py", "INPUT_SHAPE = (2,)\ndef g(x):\n    return x\n"),
         ModelLoadError, "load", ("nof.py defines no function f(x)",)),
+    Row("py-f-calls-sys-exit", "file",
+        _py("exits.py", "import sys\nINPUT_SHAPE = (2,)\ndef f(x):\n    sys.exit(3)\n"),
+        ModelLoadError, "load", ("exits.py", "SystemExit")),
     Row("py-round-autodiff", "file", _py("rounding.py", ROUND_PY, method="reverse"),
         NotDifferentiableError, "compute", ("Round", "fd-central")),
     Row("py-round-fd-central", "file", _py("rounding.py", ROUND_PY, method="fd-central"),

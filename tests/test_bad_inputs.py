@@ -270,6 +270,7 @@ def test_model_error_is_one_line_and_the_next_run_works(mlp, tmp_path):
 
 
 @pytest.mark.parametrize("raised", [
+    SystemExit(3),  # a model calling sys.exit() or exit() must not end the program
     RuntimeError("boom\nsecond line\nthird line"),
     ValueError("x" * 5000),
     KeyError("missing"),

@@ -23,7 +23,7 @@ import pytest
 
 from jacgui.core.job import JacobianOptions
 from jacgui.gui.worker import Backend
-from tests.bad_inputs import ROW_IDS, ROWS, TF_LOG, Row, assert_mentions, assert_one_line
+from tests.bad_inputs import ROW_IDS, ROWS, Row, assert_mentions, assert_one_line
 from tests.core.conftest import loaded, models  # noqa: F401 - the session's shared test models
 
 from .conftest import ScriptedDialogs
@@ -312,6 +312,7 @@ def _start_held(qtbot: Any, window: Any, backend: GatedBackend, tmp_path: Path) 
 
 def test_open_another_model_while_computing(qtbot: Any, gated: Any, tmp_path: Path,
                                             models: Any) -> None:  # noqa: F811
+    """Opening stops the old model's Jacobian: the new model does not wait for it."""
     window, backend = gated
     events = _start_held(qtbot, window, backend, tmp_path)
     mark = events.mark()
@@ -404,31 +405,14 @@ def _run_app(driver: str, tmp_path: Path, *args: str) -> subprocess.CompletedPro
 
 
 def test_quit_while_computing_exits_cleanly(tmp_path: Path) -> None:
-    """The real app, quit from its File menu mid-run: status 0 and nothing on stderr."""
+    """The real app, quit from its File menu mid-run: status 0 and not one byte on stderr.
+
+    Run as a user would (no TF_CPP_MIN_LOG_LEVEL, no CUDA_VISIBLE_DEVICES): TensorFlow's
+    "failed call to cuInit" line once reached stderr on every machine without a GPU.
+    """
     slow = tmp_path / "slow.py"
     slow.write_text(SLOW_PY)
     proc = _run_app(_CLOSE_DRIVER, tmp_path, str(slow))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "quitting at 1/12 busy=True" in proc.stdout, proc.stdout
-    assert [line for line in proc.stderr.splitlines() if not TF_LOG.match(line)] == []
-
-
-def test_gui_prints_nothing_on_stderr(tmp_path: Path) -> None:
-    driver = """
-        import sys
-        from PySide6.QtCore import QTimer
-        from PySide6.QtWidgets import QApplication
-        from jacgui.gui import app
-        from jacgui.gui.main_window import MainWindow
-
-        def hook():
-            window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
-            window.controller.result_ready.connect(window.close)
-
-        app.create_application()
-        QTimer.singleShot(0, hook)
-        sys.exit(app.main(sys.argv[1:]))
-    """
-    proc = _run_app(driver, tmp_path)
-    assert proc.returncode == 0
     assert proc.stderr == ""
