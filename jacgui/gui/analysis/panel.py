@@ -139,6 +139,16 @@ class _Glue(QtCore.QObject):
             self.panel.set_context(context, derived.matrix, VIEWS[derived.key][1])
         window.view_value.refresh()
 
+    @QtCore.Slot()
+    def on_quit(self) -> None:
+        # Delete the panel's plots now, while Python is intact: left to PySide's clean-up at
+        # interpreter exit, their Python overrides ran during finalisation and quitting
+        # segfaulted (PepException_GetArgs from QGraphicsWidget::event, in gdb).
+        import shiboken6
+
+        if shiboken6.isValid(self.panel):
+            shiboken6.delete(self.panel)
+
     @QtCore.Slot(object)
     def on_model_loaded(self, _model: object) -> None:
         self.panel.set_context(None)
@@ -195,4 +205,7 @@ def install_analysis(window: MainWindow) -> AnalysisPanel:
     panel.cell_clicked.connect(glue.on_cell_clicked)
     panel.message.connect(window.show_message)
     window.view_selector.message.connect(window.show_message)
+    app = QtCore.QCoreApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(glue.on_quit)
     return panel
