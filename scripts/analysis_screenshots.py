@@ -27,6 +27,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TIMEOUT_MS = 120_000
+#: ``--docs-names``: the figure names ``docs/analyses.md`` links to (its own figures come from
+#: ``scripts/analysis_figures.py``; these are the same analyses as the window shows them).
+DOCS_NAMES = {"slice.png": "analysis_slice.png", "principal.png": "analysis_svd.png",
+              "agreement.png": "analysis_compare.png", "step_sweep.png": "analysis_sweep.png",
+              "global.png": "analysis_global.png", "image_maps.png": "analysis_saliency.png"}
+_RENAME: dict[str, str] = {}
 
 
 def wait_for(signal: Any, start: Any = None, timeout_ms: int = TIMEOUT_MS) -> list[Any]:
@@ -86,6 +92,7 @@ def run_view(window: Any, view: Any, start: Any = None) -> Any:
 def save(widget: Any, path: Path) -> None:
     """Grab ``widget`` to ``path``."""
     settle()
+    path = path.with_name(_RENAME.get(path.name, path.name))
     widget.grab().save(str(path))
     print(f"saved {path} ({path.stat().st_size // 1024} KB)")
 
@@ -95,7 +102,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--size", nargs=2, type=int, default=(1280, 800), metavar=("W", "H"))
+    parser.add_argument("--docs-names", action="store_true",
+                        help="write the panels under the file names docs/analyses.md uses")
     args = parser.parse_args()
+    if args.docs_names:
+        _RENAME.update(DOCS_NAMES)
     args.outdir.mkdir(parents=True, exist_ok=True)
 
     from jacgui.gui import app
