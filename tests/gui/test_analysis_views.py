@@ -86,7 +86,7 @@ def test_scaled_view_from_the_table_and_from_a_file(qtbot: Any, analysis_window:
     (tmp_path / "bad.json").write_text(json.dumps({"a [m]": 1}))
     selector.edit_scales()
     assert not selector.scales_dialog.load_file(str(tmp_path / "bad.json"))
-    assert "missing b [s], c [kg]" in selector.scales_dialog.error.text()
+    assert "missing names b [s], c [kg]" in selector.scales_dialog.error.text()
     selector.scales_dialog.reject()
     assert window.heatmap.view() == "scaled"
 

@@ -14,6 +14,7 @@ from .image_maps import gradient_times_input, saliency
 from .linearity import SliceResult, default_half_range, slice_cell
 from .principal import PrincipalDirections, move_along, principal_directions
 from .sampling import SAMPLING_METHODS, check_bounds, read_bounds, sample_box
+from .scales import check_scales, read_scales
 from .step_sweep import DEFAULT_STEPS, StepSweep, step_sweep
 from .tables import ANALYSIS_FORMATS, json_safe, save_analysis, to_csv_text, to_json_text
 
@@ -30,6 +31,7 @@ __all__ = [
     "StepSweep",
     "agreement_of",
     "check_bounds",
+    "check_scales",
     "compare_ad_fd",
     "default_half_range",
     "global_sensitivity",
@@ -38,6 +40,7 @@ __all__ = [
     "move_along",
     "principal_directions",
     "read_bounds",
+    "read_scales",
     "saliency",
     "sample_box",
     "save_analysis",

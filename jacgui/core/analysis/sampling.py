@@ -10,8 +10,6 @@ Bounds files give ``[low, high]`` per input element:
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ import numpy as np
 
 from ..errors import JacguiError
 from ..spec import TensorInfo
+from .labelled_files import csv_rows, is_number, keyed, read_text, to_number
 
 SAMPLING_METHODS = ("uniform", "lhs")
 
@@ -67,19 +66,10 @@ def sample_box(bounds: Any, n_samples: int, method: str = "uniform",
 
 def read_bounds(path: str | Path, spec: TensorInfo) -> np.ndarray:
     """Read per-element ``[low, high]`` bounds for input ``spec`` (see the module docstring)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".json"):
-        raise JacguiError(f"{path.name}: bounds must be a .csv or .json file")
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as error:
-        raise JacguiError(f"cannot read {path.name}: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise JacguiError(f"{path.name} is not UTF-8 text") from None
+    path, text = read_text(path, "bounds")
     labels = spec.element_labels()
     try:
-        pairs = _csv_pairs(text, labels) if suffix == ".csv" else _json_pairs(text, spec)
+        pairs = _csv_pairs(text, labels) if path.suffix.lower() == ".csv" else _json_pairs(text, spec)
     except JacguiError as error:
         raise JacguiError(f"{path.name}: {error}") from None
     try:
@@ -88,35 +78,15 @@ def read_bounds(path: str | Path, spec: TensorInfo) -> np.ndarray:
         raise JacguiError(f"{path.name}: {error}") from None
 
 
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise JacguiError(f"{str(value)[:40]!r} is not a number")
-    try:
-        return float(value)
-    except ValueError:
-        raise JacguiError(f"{str(value)[:40]!r} is not a number") from None
-
-
-def _keyed(mapping: dict[str, Any], labels: tuple[str, ...]) -> list[list[float]]:
-    unknown = [k for k in mapping if k not in labels]
-    missing = [lab for lab in labels if lab not in mapping]
-    if unknown or missing:
-        parts = ([f"unknown names {', '.join(unknown[:6])}"] if unknown else []) + \
-                ([f"missing names {', '.join(missing[:6])}"] if missing else [])
-        raise JacguiError("; ".join(parts))
-    return [_pair(mapping[lab]) for lab in labels]
-
-
 def _pair(value: Any) -> list[float]:
     if not isinstance(value, (list, tuple)) or len(value) != 2:
         raise JacguiError(f"{json.dumps(value)[:40]} is not a [low, high] pair")
-    return [_number(v) for v in value]
+    return [to_number(v) for v in value]
 
 
 def _csv_pairs(text: str, labels: tuple[str, ...]) -> list[list[float]]:
-    rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text)) if any(
-        c.strip() for c in row)]
-    if rows and len(rows[0]) == 3 and not _is_number(rows[0][1]):
+    rows = csv_rows(text)
+    if rows and len(rows[0]) == 3 and not is_number(rows[0][1]):
         rows = rows[1:]  # header such as name,low,high
     if not rows:
         raise JacguiError("no bounds found")
@@ -126,7 +96,7 @@ def _csv_pairs(text: str, labels: tuple[str, ...]) -> list[list[float]]:
             if row[0] in mapping:
                 raise JacguiError(f"{row[0]!r} appears twice")
             mapping[row[0]] = row[1:]
-        return _keyed(mapping, labels)
+        return keyed(mapping, labels, _pair)
     if all(len(row) == 2 for row in rows):
         return [_pair(row) for row in rows]
     raise JacguiError("each row must be label,low,high or low,high")
@@ -140,15 +110,7 @@ def _json_pairs(text: str, spec: TensorInfo) -> list[list[float]]:
     if isinstance(data, dict) and spec.name in data and spec.name not in spec.element_labels():
         data = data[spec.name]
     if isinstance(data, dict):
-        return _keyed({str(k): v for k, v in data.items()}, spec.element_labels())
+        return keyed({str(k): v for k, v in data.items()}, spec.element_labels(), _pair)
     if isinstance(data, list):
         return [_pair(v) for v in data]
     raise JacguiError("expected {label: [low, high]} or [[low, high], ...]")
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True

@@ -9,7 +9,7 @@ from PySide6 import QtCore, QtWidgets
 
 from jacgui.core.errors import JacguiError
 
-from .scales import check_scales, read_scales
+from jacgui.core.analysis.scales import check_scales, read_scales
 from .view_heatmap import VIEWS, ViewHeatmap
 
 __all__ = ["ScalesDialog", "ViewSelector", "ViewValueBox"]
