@@ -170,7 +170,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_message_filter()
     window = build_window(args)
     status = app.exec()
-    window.controller.shutdown()  # idempotent; covers quitting without closing the window
+    # Idempotent; covers quitting without closing the window.
+    if not window.controller.shutdown():
+        # One chunk of the model never ended: exiting with the thread alive would abort, and
+        # waiting would hang, so leave at once (nothing is half-written: exports are atomic).
+        print("jacgui: a computation did not stop; exiting without waiting for it",
+              file=sys.stderr, flush=True)
+        os._exit(int(status))
     # Destroy the widgets while Python is still whole: left to interpreter exit, PySide deletes
     # pyqtgraph items whose Python code then runs during finalisation and segfaults (seen in
     # about 3 of 10 closes mid-computation).

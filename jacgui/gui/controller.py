@@ -20,6 +20,8 @@ from .worker import Backend, CrossCheckRequest, JobMailbox, Worker
 
 #: Delay between the last edit and the recompute it triggers.
 DEBOUNCE_MS = 150
+#: How long closing waits for the running chunk before giving up on it.
+SHUTDOWN_WAIT_MS = 15_000
 #: Live edits (a dragged slider) start a job at most this often, and only when the previous
 #: live job is done: a drag never waits for the mouse to rest and never piles up jobs.
 LIVE_INTERVAL_MS = 30
@@ -135,10 +137,15 @@ class Controller(QObject):
             self._thread.start()
             self._warm_up.emit()
 
-    def shutdown(self) -> None:
-        """Cancel everything and stop the thread; waits for the current chunk to end."""
+    def shutdown(self) -> bool:
+        """Cancel everything and stop the thread; waits for the current chunk to end.
+
+        Returns whether the thread stopped within :data:`SHUTDOWN_WAIT_MS`. A model stuck
+        inside one chunk (an endless loop) cannot be interrupted; the caller then exits
+        without waiting rather than hang.
+        """
         if self._shut_down:
-            return
+            return self._thread.isFinished()
         self._shut_down = True
         self._debounce.stop()
         self._live_timer.stop()
@@ -149,7 +156,7 @@ class Controller(QObject):
             self._token.cancel()
         # quit() directly before wait(): a queued quit can deadlock the wait (stack-facts §3).
         self._thread.quit()
-        self._thread.wait()
+        return self._thread.wait(SHUTDOWN_WAIT_MS)
 
     def adopt(self, worker: QObject, on_shutdown: Callable[[], None] | None = None) -> None:
         """Move ``worker`` into the worker thread (TF/Keras state is thread-local, so every

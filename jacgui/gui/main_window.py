@@ -203,7 +203,7 @@ class MainWindow(WindowLogic, QMainWindow):
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
         self.hide()  # look closed at once even if the running chunk takes a moment
-        self.controller.shutdown()
+        self.controller.shutdown()  # gives up after SHUTDOWN_WAIT_MS; main() then exits
         event.accept()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802

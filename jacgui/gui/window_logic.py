@@ -58,6 +58,7 @@ class WindowLogic(_Base):
         self._check_timer.setInterval(CROSS_CHECK_DELAY_MS)
         self._check_timer.timeout.connect(self._start_cross_check)
         self._cell: tuple[int, int] | None = None
+        self._trusted_code: set[Path] = set()  # .py models the user agreed to run, this session
 
     # -- start-up -----------------------------------------------------------------------------
     def start(self, model: str | None = None, point: str | None = None, unsafe: bool = False) -> None:
@@ -85,12 +86,35 @@ class WindowLogic(_Base):
 
     # -- models -------------------------------------------------------------------------------
     def open_model(self, path: str | Path, unsafe: bool = False) -> None:
-        """Load ``path`` on the worker thread; the current model stays until it succeeds."""
+        """Load ``path`` on the worker thread; the current model stays until it succeeds.
+
+        A ``.py`` model is Python code that runs when loaded, so the window asks first unless
+        the file is a bundled example or was trusted already (``unsafe``, or an earlier yes).
+        """
         path = str(path)
+        if unsafe and path.lower().endswith(".py"):
+            self._trusted_code.add(Path(path).resolve())  # trusted explicitly (--unsafe)
+        elif not self._python_model_trusted(path):
+            self.show_message(f"{Path(path).name} was not opened: its code was not trusted")
+            return
         if self.controller.model is None:
             self.set_placeholder("Loading TensorFlow…" if not self._tf_ready else "Loading model…")
         self.show_message(f"Opening {Path(path).name}…", 0)
         self.controller.open_model(path, unsafe)
+
+    def _python_model_trusted(self, path: str) -> bool:
+        if not path.lower().endswith(".py"):
+            return True
+        from jacgui._resources import resources_dir
+
+        resolved = Path(path).resolve()
+        if resolved in self._trusted_code or resources_dir().resolve() in resolved.parents:
+            return True
+        reason = "This model is a Python file: opening it runs the code in it."
+        if not self.dialogs.ask_trust(self, path, reason):
+            return False
+        self._trusted_code.add(resolved)
+        return True
 
     @Slot()
     def choose_model_file(self) -> None:

@@ -191,7 +191,7 @@ class Worker(QObject):
             handle = self._backend.load_model(path, unsafe)
         except UnsafeModelError as exc:
             self.model_failed.emit(request_id, path, describe_exception(exc), True)
-        except Exception as exc:  # noqa: BLE001
+        except BaseException as exc:  # noqa: BLE001 - a model may raise anything; never hang busy
             log_traceback(exc)
             self.model_failed.emit(request_id, path, describe_exception(exc), False)
         else:
@@ -218,7 +218,7 @@ class Worker(QObject):
             result = self._backend.run_job(job, self.progress.emit, token)
         except JacobianCancelled:
             self.cancelled.emit(job.job_id)
-        except Exception as exc:  # noqa: BLE001
+        except BaseException as exc:  # noqa: BLE001 - a model may raise anything; never hang busy
             log_traceback(exc)
             self.failed.emit(job.job_id, describe_exception(exc))
         else:
@@ -230,7 +230,7 @@ class Worker(QObject):
         """Verify one cell; emits ``cross_checked`` or ``cross_check_failed``."""
         try:
             check = self._backend.cross_check(request)
-        except Exception as exc:  # noqa: BLE001
+        except BaseException as exc:  # noqa: BLE001 - a model may raise anything; never hang busy
             log_traceback(exc)
             self.cross_check_failed.emit(request.request_id, describe_exception(exc))
         else:

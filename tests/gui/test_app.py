@@ -221,7 +221,7 @@ def test_close_mid_computation_exits_cleanly(tmp_path: Path) -> None:
         QTimer.singleShot(0, hook)
         sys.exit(app.main(sys.argv[1:]))
     """
-    proc = _run(driver, tmp_path, str(model))
+    proc = _run(driver, tmp_path, str(model), "--unsafe")  # .py: trusted up front, no question
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "closing busy=True" in proc.stdout
     assert _stderr(proc) == []
@@ -321,3 +321,73 @@ def test_point_option_is_applied_before_the_first_result(qtbot: Any, window: Any
     with qtbot.waitSignal(window.controller.result_ready, timeout=LONG) as blocker:
         window.start("small.keras", point=str(point))
     np.testing.assert_allclose(blocker.args[0].point, [0.1, 0.2, 0.3, 0.4], rtol=1e-6)
+
+
+def test_python_models_run_only_after_the_user_trusts_them(qtbot: Any, settings: Any,
+                                                           tmp_path: Path) -> None:
+    """A .py model is code: the window asks once per file; bundled examples are not asked."""
+    from jacgui._resources import resource_path
+    from jacgui.gui.main_window import MainWindow
+
+    window = MainWindow(settings=settings, dialogs=ScriptedDialogs())  # the real loader
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        start(qtbot, window, str(resource_path("models", "quadratic.py")))
+        assert window.dialogs.trust_questions == []  # bundled example: no question
+        model = tmp_path / "mine.py"
+        model.write_text("INPUT_SHAPE = (2,)\ndef f(x):\n    return x * 3.0\n")
+        window.open_model(str(model))
+        assert window.dialogs.trust_questions == [str(model)]
+        assert "not opened" in window.statusBar().currentMessage()
+        assert not window.controller.is_loading
+        assert window.controller.model.path.endswith("quadratic.py")
+
+        window.dialogs.trust = True
+        with qtbot.waitSignal(window.controller.result_ready, timeout=LONG) as blocker:
+            window.open_model(str(model))
+        assert blocker.args[0].shape == (2, 2)
+        with qtbot.waitSignal(window.controller.result_ready, timeout=LONG):
+            window.open_model(str(model))  # trusted once: no second question
+        assert window.dialogs.trust_questions == [str(model), str(model)]
+    finally:
+        window.close()
+
+
+def test_close_with_a_chunk_that_never_ends_exits_instead_of_hanging(tmp_path: Path) -> None:
+    """A model stuck inside one chunk cannot be cancelled: closing gives up on it and exits 0."""
+    driver = """
+        import sys, threading
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
+        import jacgui.core.engine
+        from jacgui.gui import app, controller
+        from jacgui.gui.main_window import MainWindow
+
+        controller.SHUTDOWN_WAIT_MS = 1500
+        forever = threading.Event()
+
+        def stuck_run_job(job, progress=None, cancel=None):
+            print("stuck", flush=True)
+            forever.wait()  # ignores the cancel token, like an endless loop inside a model
+
+        jacgui.core.engine.run_job = stuck_run_job
+        qapp = app.create_application()
+
+        def close():
+            for widget in QApplication.topLevelWidgets():
+                if isinstance(widget, MainWindow):
+                    print("closing", widget.close(), flush=True)
+
+        def hook():
+            for widget in QApplication.topLevelWidgets():
+                if isinstance(widget, MainWindow):
+                    widget.controller.job_started.connect(lambda *a: QTimer.singleShot(200, close))
+
+        QTimer.singleShot(0, hook)
+        sys.exit(app.main(sys.argv[1:]))
+    """
+    proc = _run(driver, tmp_path, timeout=120)
+    assert "stuck" in proc.stdout
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert _stderr(proc) == ["jacgui: a computation did not stop; exiting without waiting for it"]

@@ -120,11 +120,13 @@ def test_gui_row(row: Row, models: Any, tmp_path: Path, qtbot: Any,  # noqa: F81
     events = Events(window)
     if case.method != "auto":
         window.compute_panel.set_method(case.method)
-    window.dialogs.trust = case.unsafe
+    # A .py model is code: the window asks before running it; the scripted user says yes.
+    is_code = case.model.suffix == ".py"
+    window.dialogs.trust = case.unsafe or is_code
 
     # A good model with a typed value, as the user had it before trying the row.
     mark = events.mark()
-    window.start(previous)
+    window.start(previous, unsafe=True)  # our own .py test model: trusted up front
     assert events.next(qtbot, mark, ("result", "failed"))[0] == "result"
     mark = events.mark()
     type_into(qtbot, window.point_editor, 1, str(TYPED))
@@ -137,7 +139,7 @@ def test_gui_row(row: Row, models: Any, tmp_path: Path, qtbot: Any,  # noqa: F81
     kind, payload = events.next(qtbot, mark, ("loaded", "load-failed"))
     if kind == "load-failed" and case.unsafe:
         # The window asked whether to trust the file; the scripted user said yes.
-        assert window.dialogs.trust_questions == [str(case.model)], payload
+        assert window.dialogs.trust_questions[-1:] == [str(case.model)], payload
         kind, payload = events.next(qtbot, events.after, ("loaded", "load-failed"))
     if kind == "load-failed":
         _check_load_error(row, case, window, payload, before)
@@ -202,7 +204,10 @@ def _check_load_error(row: Row, case: Any, window: Any, message: str, before: An
     assert_mentions(shown, row.gui_message or row.message)
     assert window.banner.isVisible() and _status(window) == shown
     asked = window.dialogs.trust_questions
-    assert asked == ([str(case.model)] if row.error.__name__ == "UnsafeModelError" else []), asked
+    expected = [str(case.model)] if case.model.suffix == ".py" else []
+    if row.error.__name__ == "UnsafeModelError":
+        expected.append(str(case.model))
+    assert asked == expected, asked
 
 
 def _assert_previous_comes_back(qtbot: Any, window: Any, events: Events, previous: str) -> None:
@@ -221,7 +226,7 @@ def test_text_typed_into_a_cell_is_refused_and_the_value_kept(qtbot: Any, window
                                                              models: Any) -> None:  # noqa: F811
     events = Events(window)
     mark = events.mark()
-    window.start(str(models[PREVIOUS]))
+    window.start(str(models[PREVIOUS]), unsafe=True)  # our own .py test model
     events.next(qtbot, mark, ("result",))
     mark = events.mark()
     type_into(qtbot, window.point_editor, 1, str(TYPED))
@@ -304,7 +309,7 @@ def _start_held(qtbot: Any, window: Any, backend: GatedBackend, tmp_path: Path) 
     slow = tmp_path / "slow.py"
     slow.write_text(SLOW_PY)
     events = Events(window)
-    window.start(str(slow))
+    window.start(str(slow), unsafe=True)  # our own test model: trusted, no question
     qtbot.waitUntil(backend.holding.is_set, timeout=LONG)
     assert window.controller.is_busy
     return events
@@ -316,6 +321,7 @@ def test_open_another_model_while_computing(qtbot: Any, gated: Any, tmp_path: Pa
     window, backend = gated
     events = _start_held(qtbot, window, backend, tmp_path)
     mark = events.mark()
+    window.dialogs.trust = True  # PREVIOUS is a .py model: the user agrees to run it
     _open(window, Path(models[PREVIOUS]))
     backend.gate.set()  # let the old job go on, if opening did not stop it
     kind, result = events.next(qtbot, mark, ("result", "failed"))
@@ -412,7 +418,7 @@ def test_quit_while_computing_exits_cleanly(tmp_path: Path) -> None:
     """
     slow = tmp_path / "slow.py"
     slow.write_text(SLOW_PY)
-    proc = _run_app(_CLOSE_DRIVER, tmp_path, str(slow))
+    proc = _run_app(_CLOSE_DRIVER, tmp_path, str(slow), "--unsafe")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "quitting at 1/12 busy=True" in proc.stdout, proc.stdout
     assert proc.stderr == ""
