@@ -26,36 +26,51 @@ def plain_reverse(call, shape):
     return lambda x: jac(tf.constant(x, tf.float32)).numpy()
 
 
-def plain_forward(call, shape):
-    """Cached tf.function around vectorized_map over ForwardAccumulator JVPs (m > n)."""
+def _column_blocks(n: int, block: int | None) -> list[np.ndarray]:
+    block = n if block is None else block
+    return [np.arange(s, min(n, s + block), dtype=np.int32) for s in range(0, n, block)]
+
+
+def plain_forward(call, shape, block: int | None = None):
+    """Cached tf.function around vectorized_map over ForwardAccumulator JVPs (m > n).
+
+    ``block`` columns per call, as an expert would chunk a large input (12288 JVPs of a CNN do
+    not fit in memory at once); ``None`` is one call.
+    """
+    n = int(np.prod(shape))
 
     @tf.function
-    def jac(x):
+    def jac(x, cols):
         def jvp(t):
             with tf.autodiff.ForwardAccumulator(x, tf.reshape(t, tf.shape(x))) as acc:
                 y = tf.reshape(call(x[None]), [-1])
             return acc.jvp(y)
 
-        return tf.transpose(tf.vectorized_map(jvp, tf.eye(tf.size(x))))
+        return tf.transpose(tf.vectorized_map(jvp, tf.one_hot(cols, n)))
 
-    return lambda x: jac(tf.constant(x, tf.float32)).numpy()
+    blocks = _column_blocks(n, block)
+    return lambda x: np.concatenate(
+        [jac(tf.constant(x, tf.float32), c).numpy() for c in blocks], axis=1)
 
 
-def plain_batched_fd(call, shape):
-    """Central differences with all 2n perturbed points in one float32 batch."""
+def plain_batched_fd(call, shape, block: int | None = None):
+    """Central differences, all 2n perturbed points in float32 batches of ``block`` columns."""
+    n = int(np.prod(shape))
 
     @tf.function
-    def jac(x):
+    def jac(x, cols):
         flat = tf.reshape(x, [-1])
-        n = tf.size(flat)
-        h = 6e-3 * tf.maximum(1.0, tf.abs(flat))
-        shifts = tf.linalg.diag(h)
+        h = 6e-3 * tf.maximum(1.0, tf.abs(tf.gather(flat, cols)))
+        shifts = tf.one_hot(cols, n) * h[:, None]
+        k = tf.size(cols)
         points = tf.concat([flat + shifts, flat - shifts], 0)
-        y = tf.reshape(call(tf.reshape(points, tf.concat([[2 * n], tf.shape(x)], 0))),
-                       [2 * n, -1])
-        return tf.transpose((y[:n] - y[n:]) / (2 * h[:, None]))
+        y = tf.reshape(call(tf.reshape(points, tf.concat([[2 * k], tf.shape(x)], 0))),
+                       [2 * k, -1])
+        return tf.transpose((y[:k] - y[k:]) / (2 * h[:, None]))
 
-    return lambda x: jac(tf.constant(x, tf.float32)).numpy()
+    blocks = _column_blocks(n, block)
+    return lambda x: np.concatenate(
+        [jac(tf.constant(x, tf.float32), c).numpy() for c in blocks], axis=1)
 
 
 def textbook_loop_ms(call, x, m: int, seconds: float) -> float:

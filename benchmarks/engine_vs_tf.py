@@ -4,8 +4,9 @@ Run:  python benchmarks/engine_vs_tf.py [--runs 30] [--models A,B,C,D,E] [--demo
 
 For each model it prints the median time of every jacgui method and of the plain TF call of
 the same kind (cached tf.function around tape.jacobian; vectorised ForwardAccumulator JVPs;
-one float32 batch of central differences) and the ratio jacgui / plain. ``auto`` is compared
-with the faster of the two plain AD calls. For 784-input models (and with --demos for every
+float32 batched central differences), called in alternation pair by pair (so cache effects
+of a neighbouring big call do not favour either side), and the ratio jacgui / plain. ``auto``
+is compared with the plain call of the mode it picks. For 784-input models (and with --demos for every
 model) it also extrapolates the textbook loop, two eager model calls per cell, and prints how
 many times faster batched fd-central is. Calls are interleaved round-robin so that machine
 noise hits both sides alike. A-E are the issue's reference models; --demos adds the bundled
@@ -63,8 +64,9 @@ def handles(letters: set[str], demos: bool):
             yield f"demo {path.name}", jacgui.load_model(path)
 
 
-def bench_one(name: str, model, runs: int, loop_seconds: float, loop: bool) -> None:
-    """Print the rows of one model."""
+def bench_one(name: str, model, runs: int, loop_seconds: float, loop: bool,
+              slow_fd: bool) -> None:
+    """Print the rows of one model: each jacgui method timed in alternation with its baseline."""
     spec = model.input()
     x = np.asarray(model.default_point[spec.name], dtype=np.float32)
     if not np.any(x):
@@ -74,32 +76,42 @@ def bench_one(name: str, model, runs: int, loop_seconds: float, loop: bool) -> N
     def call(batch):
         return model.forward({spec.name: batch})[model.output().name]
 
+    # Large inputs are chunked the way an expert would: the unchunked call runs out of memory.
+    block = None if n <= 2048 else 1024
     plain = {"reverse": baselines.plain_reverse(call, spec.shape),
-             "forward": baselines.plain_forward(call, spec.shape),
-             "fd": baselines.plain_batched_fd(call, spec.shape)}
-    calls = {f"plain {k}": (lambda f=f: f(x)) for k, f in plain.items()}
-    for method in METHODS:
-        calls[method] = lambda method=method: jacgui.jacobian(model, x, method=method)
+             "forward": baselines.plain_forward(call, spec.shape, block),
+             "fd": baselines.plain_batched_fd(call, spec.shape, block)}
+    jac = {method: (lambda method=method: jacgui.jacobian(model, x, method=method))
+           for method in METHODS}
     # Like for like with the plain batch and the textbook loop: float32, no 2h error estimate.
-    calls["fd-central f32"] = lambda: jacgui.jacobian(
+    jac["fd-central f32"] = lambda: jacgui.jacobian(
         model, x, method="fd-central", dtype="float32", error_estimate=False)
-    med = interleaved_medians(calls, runs)
+    plain_of = {"reverse": "reverse", "forward": "forward", "fd-forward": "fd",
+                "fd-central": "fd", "fd-central f32": "fd"}
     auto, _ = choose_method("auto", m, n)
-    for method in (*METHODS, "fd-central f32"):
-        base = {"auto": min(med["plain reverse"], med["plain forward"]),
-                "reverse": med["plain reverse"], "forward": med["plain forward"]}.get(
-                    method, med["plain fd"])
+    plain_of["auto"] = auto
+    med: dict[str, float] = {}
+    for method, base in plain_of.items():
+        if method in ("fd-forward", "fd-central") and not slow_fd:
+            continue
+        pair = interleaved_medians({"plain": lambda b=base: plain[b](x), "jacgui": jac[method]},
+                                   runs)
+        med[method] = pair["jacgui"]
+        med[f"plain {base}"] = min(med.get(f"plain {base}", np.inf), pair["plain"])
         label = f"auto={auto}" if method == "auto" else method
-        print(f"{name:<26} {f'{m}x{n}':>9} {label:<13} {med[method]:>10.3f} {base:>9.3f} "
-              f"{med[method] / base:>6.2f}")
+        print(f"{name:<26} {f'{m}x{n}':>9} {label:<14} {pair['jacgui']:>10.3f} "
+              f"{pair['plain']:>9.3f} {pair['jacgui'] / pair['plain']:>6.2f}", flush=True)
     fastest = min(med["reverse"], med["forward"])
-    print(f"{'':<26} {'':>9} auto / fastest jacgui AD method = {med['auto'] / fastest:.2f}; "
-          f"jacgui auto / plain cached tape.jacobian = {med['auto'] / med['plain reverse']:.2f}")
+    best_plain = min(med["plain reverse"], med["plain forward"])
+    print(f"{'':<26} {'':>9} auto / fastest jacgui AD = {med['auto'] / fastest:.2f}; "
+          f"auto / best plain AD = {med['auto'] / best_plain:.2f}", flush=True)
     if loop:
         loop_ms = baselines.textbook_loop_ms(call, x, m, loop_seconds)
+        text = f"{loop_ms / med['fd-central f32']:.0f}x (float32, like for like)"
+        if "fd-central" in med:
+            text += f", {loop_ms / med['fd-central']:.0f}x (float64 + error estimate)"
         print(f"{'':<26} {'':>9} textbook loop ~{loop_ms / 1e3:.2f} s (extrapolated): batched "
-              f"fd-central is {loop_ms / med['fd-central']:.0f}x (float64 + error estimate), "
-              f"{loop_ms / med['fd-central f32']:.0f}x (float32, like for like) faster")
+              f"fd-central is {text} faster", flush=True)
 
 
 def main() -> None:
@@ -108,13 +120,17 @@ def main() -> None:
     parser.add_argument("--models", default="A,B,C,D,E")
     parser.add_argument("--demos", action="store_true")
     parser.add_argument("--loop-seconds", type=float, default=5.0)
+    parser.add_argument("--max-fd64-inputs", type=int, default=5000,
+                        help="skip float64 FD rows above this many inputs (minutes per call)")
     args = parser.parse_args()
     letters = set(filter(None, args.models.split(",")))
-    print(f"{'model':<26} {'m x n':>9} {'method':<13} {'jacgui ms':>10} {'plain ms':>9} "
-          f"{'ratio':>6}   (fd rows: plain = one float32 batch of central differences)")
+    print(f"{'model':<26} {'m x n':>9} {'method':<14} {'jacgui ms':>10} {'plain ms':>9} "
+          f"{'ratio':>6}   (each row: jacgui and its plain TF baseline called in alternation; "
+          "fd rows: plain = float32 batched central differences)")
     for name, model in handles(letters, args.demos):
         loop = args.demos and name.startswith("demo") or model.input().size == 784
-        bench_one(name, model, args.runs, args.loop_seconds, loop)
+        bench_one(name, model, args.runs, args.loop_seconds, loop,
+                  model.input().size <= args.max_fd64_inputs)
 
 
 if __name__ == "__main__":
