@@ -10,14 +10,14 @@ from PySide6 import QtCore, QtWidgets
 from ..heatmap import HeatmapView
 from .base import carrier_for
 from .jobs import agreement_call
-from .task_view import TaskView
+from .task_view import CancellableTaskView
 
 __all__ = ["AgreementView"]
 
 _GOOD, _BAD = "#1b7f3b", "#c0392b"
 
 
-class AgreementView(TaskView):
+class AgreementView(CancellableTaskView):
     """Heatmaps of ``AD − FD`` and of the FD error estimate, with a summary.
 
     Runs :func:`jacgui.core.analysis.compare_ad_fd` on demand (two full Jacobians, in chunks:
@@ -39,12 +39,7 @@ class AgreementView(TaskView):
         self.run_button = QtWidgets.QPushButton("Compare AD and FD")
         self.run_button.setToolTip("Computes the Jacobian both ways at the current point")
         self.run_button.clicked.connect(self.run)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.bar = QtWidgets.QProgressBar()
-        self.bar.setMaximumWidth(200)
-        self.bar.setVisible(False)
+        self.make_progress()
         for widget in (self.run_button, self.cancel_button, self.bar):
             self.controls.addWidget(widget)
         self.controls.addStretch(1)
@@ -72,27 +67,6 @@ class AgreementView(TaskView):
     def describe_run(self) -> str:  # noqa: D102
         return "Computing the Jacobian by AD and by central differences…"
 
-    def run(self) -> bool:  # noqa: D102
-        started = super().run()
-        if started:
-            self.cancel_button.setEnabled(True)
-            self.bar.setRange(0, 0)
-            self.bar.setVisible(True)
-        return started
-
-    @QtCore.Slot()
-    def cancel(self) -> None:
-        """Stop between chunks."""
-        if self.runner is not None:
-            self.runner.cancel(self.kind)
-
-    def progress(self, done: int, total: int) -> None:  # noqa: D102
-        self.bar.setRange(0, max(total, 1))
-        self.bar.setValue(done)
-
-    def _idle(self) -> None:
-        self.cancel_button.setEnabled(False)
-        self.bar.setVisible(False)
 
     def failed(self, message: str) -> None:  # noqa: D102
         self._idle()

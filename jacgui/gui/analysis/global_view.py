@@ -12,7 +12,7 @@ from .bars import BarPlot
 from .base import carrier_for, plot_widget
 from .global_dialog import GlobalDialog
 from .jobs import GlobalRequest, global_call
-from .task_view import TaskView
+from .task_view import CancellableTaskView
 
 __all__ = ["AGGREGATE_VIEWS", "GlobalView"]
 
@@ -28,11 +28,13 @@ AGGREGATE_VIEWS: dict[str, tuple[str, str, str]] = {
 }
 
 
-class GlobalView(TaskView):
+class GlobalView(CancellableTaskView):
     """Runs :func:`jacgui.core.analysis.global_sensitivity` in batches with progress and Cancel.
 
     ``state`` is ``"idle"``, ``"running"``, ``"done"``, ``"cancelled"`` or ``"failed"``.
     """
+
+    progress_format = "batch %v of %m"
 
     kind = "global"
     export_name = "global_sensitivity"
@@ -46,12 +48,7 @@ class GlobalView(TaskView):
         self.run_button = QtWidgets.QPushButton("Run…")
         self.run_button.setToolTip("Choose points (a file, or N samples in a box) and run")
         self.run_button.clicked.connect(self.open_dialog)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.bar = QtWidgets.QProgressBar()
-        self.bar.setMaximumWidth(200)
-        self.bar.setVisible(False)
+        self.make_progress()
         self.aggregate = QtWidgets.QComboBox()
         for key, (text, _, _) in AGGREGATE_VIEWS.items():
             self.aggregate.addItem(text, key)
@@ -106,25 +103,7 @@ class GlobalView(TaskView):
         started = super().run()
         if started:
             self.state = "running"
-            self.cancel_button.setEnabled(True)
-            self.bar.setRange(0, 0)
-            self.bar.setVisible(True)
         return started
-
-    @QtCore.Slot()
-    def cancel(self) -> None:
-        """Stop at the next batch boundary."""
-        if self.runner is not None:
-            self.runner.cancel(self.kind)
-
-    def progress(self, done: int, total: int) -> None:  # noqa: D102
-        self.bar.setRange(0, max(total, 1))
-        self.bar.setValue(done)
-        self.bar.setFormat(f"batch %v of %m")
-
-    def _idle(self) -> None:
-        self.cancel_button.setEnabled(False)
-        self.bar.setVisible(False)
 
     def failed(self, message: str) -> None:  # noqa: D102
         self.state = "failed"

@@ -9,7 +9,7 @@ from PySide6 import QtCore, QtWidgets
 from .base import AnalysisView
 from .jobs import AnalysisContext
 
-__all__ = ["TaskView"]
+__all__ = ["CancellableTaskView", "TaskView"]
 
 _ERROR = "color: #c0392b"
 
@@ -129,3 +129,45 @@ class TaskView(AnalysisView):
 
     def progress(self, done: int, total: int) -> None:
         """Hook: progress between batches."""
+
+
+class CancellableTaskView(TaskView):
+    """A :class:`TaskView` for long jobs: a Cancel button and a progress bar in its controls.
+
+    Subclasses add ``self.cancel_button`` and ``self.bar`` (made by :meth:`make_progress`) to
+    their controls; ``progress_format`` labels the bar (``%v``/``%m`` are Qt's placeholders).
+    """
+
+    progress_format = "%v of %m"
+
+    def make_progress(self) -> None:
+        """Create ``cancel_button`` and ``bar``, idle and hidden."""
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.bar = QtWidgets.QProgressBar()
+        self.bar.setMaximumWidth(200)
+        self.bar.setVisible(False)
+
+    def run(self) -> bool:  # noqa: D102
+        started = super().run()
+        if started:
+            self.cancel_button.setEnabled(True)
+            self.bar.setRange(0, 0)  # busy until the first progress report
+            self.bar.setVisible(True)
+        return started
+
+    @QtCore.Slot()
+    def cancel(self) -> None:
+        """Stop at the next chunk or batch boundary."""
+        if self.runner is not None:
+            self.runner.cancel(self.kind)
+
+    def progress(self, done: int, total: int) -> None:  # noqa: D102
+        self.bar.setRange(0, max(total, 1))
+        self.bar.setValue(done)
+        self.bar.setFormat(self.progress_format)
+
+    def _idle(self) -> None:
+        self.cancel_button.setEnabled(False)
+        self.bar.setVisible(False)
