@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from . import colormaps
 from .heatmap_axes import LabelAxis
-from .heatmap_colorbar import apply_matrix
+from .heatmap_colorbar import add_colorbar, apply_matrix
 from .heatmap_item import JacobianImageItem, NanBackdrop, SelectionMarker
-from .heatmap_math import cell_at, color_levels
+from .heatmap_math import color_levels
+from .heatmap_selection import CellSelectionMixin, make_hover_label
 
 if TYPE_CHECKING:
     from jacgui.core.job import JacobianResult
@@ -21,15 +22,9 @@ __all__ = ["HeatmapView", "VALUE_SCALES"]
 
 VALUE_SCALES = ("linear", "symlog")
 _FOREGROUND = "k"
-_ARROWS = {
-    QtCore.Qt.Key.Key_Up: (-1, 0),
-    QtCore.Qt.Key.Key_Down: (1, 0),
-    QtCore.Qt.Key.Key_Left: (0, -1),
-    QtCore.Qt.Key.Key_Right: (0, 1),
-}
 
 
-class HeatmapView(QtWidgets.QWidget):
+class HeatmapView(CellSelectionMixin, QtWidgets.QWidget):
     """Heatmap of a Jacobian with labelled axes, a colour bar, hover read-out and selection.
 
     Signals
@@ -73,25 +68,9 @@ class HeatmapView(QtWidgets.QWidget):
         self._plot.addItem(self._image)
         self._marker = SelectionMarker(lambda item: self._plot.addItem(item, ignoreBounds=True))
 
-        self._bar = pg.ColorBarItem(
-            values=(-1.0, 1.0),
-            colorMap=colormaps.get_colormap(self._colormap),
-            interactive=False,
-            colorMapMenu=False,
-            width=18,
-        )
-        self._bar.setImageItem(self._image, insert_in=self._plot)
-        for side in ("left", "right", "top", "bottom"):
-            axis = self._bar.getAxis(side)
-            axis.setPen(_FOREGROUND)
-            axis.setTextPen(_FOREGROUND)
+        self._bar = add_colorbar(self._image, self._plot, self._colormap, width=18)
 
-        self._hover_label = QtWidgets.QLabel()
-        self._hover_label.setFont(QtGui.QFontDatabase.systemFont(
-            QtGui.QFontDatabase.SystemFont.FixedFont))
-        self._hover_label.setTextInteractionFlags(
-            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._hover_label.setMinimumHeight(self._hover_label.fontMetrics().height() + 4)
+        self._hover_label = make_hover_label()
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -211,43 +190,6 @@ class HeatmapView(QtWidgets.QWidget):
         """Number of cells without a finite value (shown grey)."""
         return 0 if self._matrix is None else int(np.count_nonzero(~np.isfinite(self._matrix)))
 
-    def hover_text(self) -> str:
-        """Read-out of the hovered cell: labels, (row, col) and value; empty when none."""
-        return "" if self._hovered is None else self.cell_text(*self._hovered)
-
-    def cell_text(self, row: int, col: int) -> str:
-        """Read-out of any cell, in the same format as :meth:`hover_text`."""
-        if self._result is None or self._matrix is None:
-            return ""
-        value = float(self._matrix[row, col])
-        shown = f"{value:.6g}" if np.isfinite(value) else f"{value} (no data)"
-        out = _label(self._result.output_labels, row)
-        inp = _label(self._result.input_labels, col)
-        return f"∂ {out} / ∂ {inp}   (row {row}, col {col})   = {shown}"
-
-    def select_cell(self, row: int, col: int) -> None:
-        """Select and outline cell ``(row, col)``; emits ``selection_changed``.
-
-        Raises
-        ------
-        IndexError
-            If there is no such cell.
-        """
-        if self._matrix is None:
-            raise IndexError("no result is shown")
-        rows, cols = self._matrix.shape
-        if not (0 <= row < rows and 0 <= col < cols):
-            raise IndexError(f"cell ({row}, {col}) outside {rows} x {cols}")
-        self._set_selection((row, col))
-
-    def clear_selection(self) -> None:
-        """Remove the selection (silently; see ``selection_changed``)."""
-        self._set_selection(None)
-
-    def selected_cell(self) -> tuple[int, int] | None:
-        """``(row, col)`` of the selected cell, or ``None``."""
-        return self._selected
-
     def cell_scene_pos(self, row: int, col: int) -> QtCore.QPointF:
         """Centre of cell ``(row, col)`` in scene coordinates."""
         return self._image.mapToScene(QtCore.QPointF(col + 0.5, row + 0.5))
@@ -295,75 +237,6 @@ class HeatmapView(QtWidgets.QWidget):
             apply_matrix(self._image, self._bar, self._matrix,
                          colormaps.is_diverging(self._colormap), self._value_scale)
 
-    def _on_image_click(self, pos: QtCore.QPointF) -> None:
-        if self._matrix is None:
-            return
-        row, col = cell_at(pos.x(), pos.y(), self._matrix.shape)
-        self.setFocus(QtCore.Qt.FocusReason.MouseFocusReason)
-        self._set_selection((row, col))
-        self.cell_clicked.emit(row, col)
-
-    def _on_image_hover(self, pos: QtCore.QPointF | None) -> None:
-        if self._matrix is None:
-            return
-        cell = None if pos is None else cell_at(pos.x(), pos.y(), self._matrix.shape)
-        if cell == self._hovered:
-            return
-        self._hovered = cell
-        self._update_hover_label()
-        self.cell_hovered.emit(*(cell if cell is not None else (-1, -1)))
-
-    def _set_selection(self, cell: tuple[int, int] | None) -> None:
-        if cell == self._selected:
-            return
-        self._selected = cell
-        if cell is None:
-            self._marker.hide()
-        else:
-            self._marker.show_cell(*cell)
-        self._update_hover_label()
-        if cell is not None:
-            self.selection_changed.emit(*cell)
-
-    def _update_hover_label(self) -> None:
-        if self._hovered is not None:
-            text = self.hover_text()
-        elif self._selected is not None and self._matrix is not None:
-            text = "selected: " + self.cell_text(*self._selected)
-        else:
-            text = ""
-        self._hover_label.setText(text)
-
-    def _move_selection(self, d_row: int, d_col: int) -> None:
-        if self._matrix is None:
-            return
-        rows, cols = self._matrix.shape
-        row, col = self._selected if self._selected is not None else (0, 0)
-        if self._selected is not None:
-            row = min(max(row + d_row, 0), rows - 1)
-            col = min(max(col + d_col, 0), cols - 1)
-        self._set_selection((row, col))
-
-    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802
-        """Arrow keys move the selection (clamped at the edges)."""
-        step = _ARROWS.get(event.key())
-        if step is None:
-            super().keyPressEvent(event)
-            return
-        self._move_selection(*step)
-        event.accept()
-
-    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
-        """Route arrow keys pressed in the graphics view to :meth:`keyPressEvent`."""
-        if event.type() == QtCore.QEvent.Type.KeyPress and event.key() in _ARROWS:
-            self.keyPressEvent(event)
-            return True
-        return super().eventFilter(watched, event)
-
 
 def _axis_title(kind: str, name: str) -> str:
     return f"{kind}: {name}" if name else kind
-
-
-def _label(labels: tuple[str, ...], index: int) -> str:
-    return labels[index] if 0 <= index < len(labels) else f"#{index}"

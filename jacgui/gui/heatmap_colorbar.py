@@ -1,4 +1,4 @@
-"""Put a matrix on the heatmap's image and colour bar: levels, value scale, tick labels."""
+"""The heatmap's colour bar: building it, and putting a matrix on it (levels, scale, ticks)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,46 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtGui
 
+from . import colormaps
 from .heatmap_math import color_levels, max_abs_finite, symlog, symlog_threshold, symlog_ticks
 
-__all__ = ["apply_matrix"]
+__all__ = ["add_colorbar", "apply_matrix"]
+
+
+def add_colorbar(
+    image: pg.ImageItem, plot: pg.PlotItem, colormap: str, width: int,
+) -> pg.ColorBarItem:
+    """A fixed colour bar for ``image``, placed beside ``plot``, with black axes.
+
+    Parameters
+    ----------
+    image : pyqtgraph.ImageItem
+    plot : pyqtgraph.PlotItem
+        Holds ``image``; the bar goes into its layout.
+    colormap : str
+        Name for :func:`jacgui.gui.colormaps.get_colormap`.
+    width : int
+        Bar width in pixels.
+
+    Returns
+    -------
+    pyqtgraph.ColorBarItem
+    """
+    # Levels follow the data and the map follows the caller; dragging or the bar's own menu
+    # would silently disagree with both.
+    bar = pg.ColorBarItem(
+        values=(-1.0, 1.0),
+        colorMap=colormaps.get_colormap(colormap),
+        interactive=False,
+        colorMapMenu=False,
+        width=width,
+    )
+    bar.setImageItem(image, insert_in=plot)
+    for side in ("left", "right", "top", "bottom"):
+        axis = bar.getAxis(side)
+        axis.setPen("k")  # pyqtgraph's default grey text is faint on the white background
+        axis.setTextPen("k")
+    return bar
 
 
 def apply_matrix(

@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from . import colormaps
+from .heatmap_colorbar import add_colorbar
 from .heatmap_item import NanBackdrop
 from .heatmap_math import color_levels
 
@@ -78,17 +79,8 @@ class SensitivityMapView(QtWidgets.QWidget):
         self._backdrop = NanBackdrop()
         self._map_plot.addItem(self._backdrop, ignoreBounds=True)
         self._map_plot.addItem(self._map_image)
-        self._bar = pg.ColorBarItem(
-            values=(-1.0, 1.0),
-            colorMap=colormaps.get_colormap(colormaps.DEFAULT_COLORMAP),
-            interactive=False,
-            colorMapMenu=False,
-            width=16,
-        )
-        self._bar.setImageItem(self._map_image, insert_in=self._map_plot)
-        for side in ("left", "right", "top", "bottom"):
-            self._bar.getAxis(side).setPen("k")
-            self._bar.getAxis(side).setTextPen("k")
+        self._bar = add_colorbar(self._map_image, self._map_plot,
+                                 colormaps.DEFAULT_COLORMAP, width=16)
 
         self._message = QtWidgets.QLabel()
         self._message.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
