@@ -10,13 +10,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 
-import numpy as np
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from jacgui.core.handle import ModelHandle
-from jacgui.core.job import CancelToken, JacobianJob, JacobianOptions, JacobianResult, Progress
+from jacgui.core.job import CancelToken, JacobianJob, JacobianResult, Progress
 
-from .worker import Backend, CrossCheckRequest, JobMailbox, Worker
+from .requests import CrossChecks, job_from_fields
+from .scheduling import EditScheduler, WorkerThread
+from .worker import Backend, JobMailbox, Worker
+
+__all__ = ["DEBOUNCE_MS", "LIVE_INTERVAL_MS", "SHUTDOWN_WAIT_MS", "Controller", "WorkerThread"]
 
 #: Delay between the last edit and the recompute it triggers.
 DEBOUNCE_MS = 150
@@ -25,21 +28,6 @@ SHUTDOWN_WAIT_MS = 15_000
 #: Live edits (a dragged slider) start a job at most this often, and only when the previous
 #: live job is done: a drag never waits for the mouse to rest and never piles up jobs.
 LIVE_INTERVAL_MS = 30
-
-
-class WorkerThread(QThread):
-    """A QThread whose event loop runs inside a Python call.
-
-    With the plain C++ ``QThread.run``, PySide creates a fresh Python thread state for every
-    queued slot call and drops it afterwards, so ``threading.local`` data (TensorFlow's eager
-    context, Keras settings) does not survive from one call to the next: importing TensorFlow
-    in one slot and loading a model in the next one segfaulted. Running ``exec()`` from Python
-    keeps one thread state alive for the life of the thread.
-    """
-
-    def run(self) -> None:
-        """Process queued slot calls until :meth:`quit`."""
-        self.exec()
 
 
 class Controller(QObject):
@@ -76,7 +64,6 @@ class Controller(QObject):
     _warm_up = Signal()
     _load = Signal(int, str, bool)
     _compute = Signal()
-    _cross_check = Signal(object)
 
     def __init__(self, backend: Backend | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -95,7 +82,6 @@ class Controller(QObject):
         self._job_id = 0
         self._running_ids: set[int] = set()
         self._token: CancelToken | None = None
-        self._check_id = 0
         self._last_job: JacobianJob | None = None
         self._result_job: JacobianJob | None = None
         self._last_result: JacobianResult | None = None
@@ -106,10 +92,9 @@ class Controller(QObject):
         self._warm_up.connect(self._worker.warm_up)
         self._load.connect(self._worker.load_model)
         self._compute.connect(self._worker.compute_latest)
-        self._cross_check.connect(self._worker.cross_check)
         w = self._worker
-        w.tf_ready.connect(self._on_tf_ready)
-        w.tf_failed.connect(self._on_tf_failed)
+        w.tf_ready.connect(self.tf_ready)  # signal to signal: queued, as for a slot
+        w.tf_failed.connect(self.tf_failed)
         w.model_loaded.connect(self._on_model_loaded)
         w.model_failed.connect(self._on_model_failed)
         w.started.connect(self._on_started)
@@ -117,18 +102,13 @@ class Controller(QObject):
         w.result.connect(self._on_result)
         w.failed.connect(self._on_failed)
         w.cancelled.connect(self._on_cancelled)
-        w.cross_checked.connect(self._on_cross_checked)
-        w.cross_check_failed.connect(self._on_cross_check_failed)
+        self._checks = CrossChecks(w, self)
+        self._checks.checked.connect(self.cross_checked)
+        self._checks.check_failed.connect(self.cross_check_failed)
 
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.compute_now)
-        self._live_pending = False  # a live edit is waiting for the running job to finish
-        self._live_timer = QTimer(self)
-        self._live_timer.setSingleShot(True)
-        self._live_timer.setInterval(LIVE_INTERVAL_MS)
-        self._live_timer.timeout.connect(self._pump_live)
+        self._edits = EditScheduler(
+            self.compute_now, lambda: self.is_busy, DEBOUNCE_MS, LIVE_INTERVAL_MS, self
+        )
 
     # -- life cycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -147,8 +127,7 @@ class Controller(QObject):
         if self._shut_down:
             return self._thread.isFinished()
         self._shut_down = True
-        self._debounce.stop()
-        self._live_timer.stop()
+        self._edits.stop()
         self._mailbox.clear()
         for hook in self._shutdown_hooks:  # e.g. cancel a long analysis between its batches
             hook()
@@ -178,7 +157,7 @@ class Controller(QObject):
     @property
     def live_pending(self) -> bool:
         """Whether a live edit waits for the running job or the live interval."""
-        return self._live_pending
+        return self._edits.live_pending
 
     @property
     def is_loading(self) -> bool:
@@ -195,8 +174,7 @@ class Controller(QObject):
         """Load ``path`` in the worker; only the newest load request is honoured."""
         # The worker does one thing at a time: stop the old model's Jacobian at its next chunk
         # so the new model loads now instead of after it (its result would be stale anyway).
-        self._debounce.stop()
-        self._live_pending = False
+        self._edits.drop_pending()
         if self._token is not None:
             self._token.cancel()
         self._load_id += 1
@@ -213,42 +191,19 @@ class Controller(QObject):
         job is done, at most every :data:`LIVE_INTERVAL_MS`, without cancelling it: states
         edited meanwhile coalesce into the one job that follows.
         """
-        if self._shut_down:
-            return
-        if not live:
-            self._debounce.start()
-            return
-        self._live_pending = True
-        self._pump_live()
-
-    @Slot()
-    def _pump_live(self) -> None:
-        if self._live_pending and not self.is_busy and not self._live_timer.isActive():
-            self._live_timer.start(LIVE_INTERVAL_MS)
-            self.compute_now()
+        if not self._shut_down:
+            self._edits.schedule(live)
 
     @Slot()
     def compute_now(self) -> int | None:
         """Cancel any running job and compute the current state; returns the job id."""
-        self._debounce.stop()
-        self._live_pending = False
+        self._edits.drop_pending()
         if self._shut_down or self.model is None:
             return None
         fields = self.job_source()
         if fields is None:
             return None
-        point = {k: np.asarray(v) for k, v in dict(fields["point"]).items()}  # type: ignore[call-overload]
-        options = fields.get("options") or JacobianOptions()
-        return self.submit(
-            JacobianJob(
-                model=self.model,
-                point=point,
-                method=str(fields.get("method", "auto")),
-                input=fields.get("input"),  # type: ignore[arg-type]
-                output=fields.get("output"),  # type: ignore[arg-type]
-                options=options,  # type: ignore[arg-type]
-            )
-        )
+        return self.submit(job_from_fields(self.model, fields))
 
     def submit(self, job: JacobianJob) -> int:
         """Run ``job`` (its ``job_id`` is replaced); any earlier job is cancelled."""
@@ -267,8 +222,7 @@ class Controller(QObject):
     @Slot()
     def cancel(self) -> None:
         """Stop the current computation at its next chunk boundary."""
-        self._debounce.stop()
-        self._live_pending = False
+        self._edits.drop_pending()
         if self._token is not None:
             self._token.cancel()
             # A result that still arrives (the last chunk was running) is reported as cancelled:
@@ -277,32 +231,13 @@ class Controller(QObject):
 
     def request_cross_check(self, row: int, col: int) -> int | None:
         """Check cell (row, col) of the displayed result by the other method family."""
-        job, self._check_id = self._result_job, self._check_id + 1
-        if job is None or self._last_result is None:
-            return None
-        result = self._last_result
-        self._cross_check.emit(
-            CrossCheckRequest(
-                self._check_id, job.model, job.point, row, col,
-                result.input_name, result.output_name, result.method,
-                float(result.matrix[row, col]),
-            )
-        )
-        return self._check_id
+        return self._checks.request(self._result_job, self._last_result, row, col)
 
     # -- worker answers -----------------------------------------------------------------------
     def _set_loading(self, loading: bool) -> None:
         if loading != self._loading:
             self._loading = loading
             self.loading_changed.emit(loading)
-
-    @Slot(str)
-    def _on_tf_ready(self, device: str) -> None:
-        self.tf_ready.emit(device)
-
-    @Slot(str)
-    def _on_tf_failed(self, message: str) -> None:
-        self.tf_failed.emit(message)
 
     @Slot(int, object)
     def _on_model_loaded(self, request_id: int, handle: object) -> None:
@@ -336,8 +271,7 @@ class Controller(QObject):
         current = job_id == self._job_id
         if current:
             self.busy_changed.emit(False)
-            if self._live_pending and not self._live_timer.isActive():
-                self._live_timer.start(0)  # the newest live state, once this answer is shown
+            self._edits.job_done()
         return current
 
     @Slot(int, object)
@@ -361,13 +295,3 @@ class Controller(QObject):
     def _on_cancelled(self, job_id: int) -> None:
         if self._finish(job_id):
             self.cancelled.emit(job_id)
-
-    @Slot(int, object)
-    def _on_cross_checked(self, request_id: int, check: object) -> None:
-        if request_id == self._check_id:
-            self.cross_checked.emit(check)
-
-    @Slot(int, str)
-    def _on_cross_check_failed(self, request_id: int, message: str) -> None:
-        if request_id == self._check_id:
-            self.cross_check_failed.emit(message)
