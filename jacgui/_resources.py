@@ -17,6 +17,7 @@ __all__ = [
     "DEMO_MODEL",
     "EXAMPLES",
     "demo_model",
+    "document_path",
     "examples",
     "icon_path",
     "resource_path",
@@ -147,3 +148,23 @@ def icon_path(name: str = "jacgui") -> Path:
     if not Path(name).suffix:
         name += ".svg"
     return resource_path("icons", name)
+
+
+def document_path(name: str) -> Path:
+    """Path of one of the user guides (``docs/<name>``), shipped as ``jacgui/docs`` in a wheel.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the guide is not installed.
+    """
+    candidates = []
+    try:
+        candidates.append(Path(str(importlib.resources.files("jacgui") / "docs" / name)))
+    except (ModuleNotFoundError, TypeError):  # pragma: no cover - exotic loaders
+        pass
+    candidates.append(Path(__file__).resolve().parent.parent / "docs" / name)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"guide {name} not found")

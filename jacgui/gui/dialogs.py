@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 class Dialogs:
     """Modal dialogs used by the window; every method returns ``None``/``False`` on cancel."""
 
-    def open_file(self, parent: QWidget | None, title: str, folder: str, filters: str) -> str | None:
+    def open_file(self, parent: QWidget | None, title: str, folder: str,
+                  filters: str) -> str | None:
         """Ask for an existing file."""
         path, _ = QFileDialog.getOpenFileName(parent, title, folder, filters)
         return path or None
@@ -27,6 +28,15 @@ class Dialogs:
         """Ask for a file to write; returns the path and the chosen filter."""
         path, chosen = QFileDialog.getSaveFileName(parent, title, folder, filters)
         return (path, chosen) if path else None
+
+    def confirm(self, parent: QWidget | None, text: str) -> bool:
+        """Ask a yes/no question (a long computation, say); No is the default."""
+        answer = QMessageBox.question(
+            parent, "jacgui", text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def ask_trust(self, parent: QWidget | None, path: str, reason: str) -> bool:
         """Ask whether to run possibly unsafe code from ``path``."""

@@ -1,4 +1,8 @@
-"""Cell inspector: one derivative ∂f_i/∂x_j explained, and checked by the other method."""
+"""Cell inspector: one derivative ∂f_i/∂x_j explained, and checked by the other method.
+
+A view of :class:`~jacgui.gui.state.WindowState`: it shows the selected cell of the result
+and the cross-check of it.
+"""
 
 from __future__ import annotations
 
@@ -49,10 +53,17 @@ class CellInspector(QtWidgets.QWidget):
 
     Both are duck-typed: any object with the fields of :class:`jacgui.core.cell.CellInfo` /
     :class:`jacgui.core.cell.CrossCheck` will do.  All numbers are selectable for copying.
+
+    Parameters
+    ----------
+    state : WindowState, optional
+        When given, the inspector follows its selected cell and cross-check.
+    parent : QWidget, optional
     """
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, state: Any = None, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        self._state = state
         self._info: Any = None
         mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
 
@@ -106,6 +117,27 @@ class CellInspector(QtWidgets.QWidget):
         layout.addLayout(form)
         layout.addStretch(1)
         self.clear()
+        if state is not None:
+            state.cell_changed.connect(self._on_cell)
+            state.result_changed.connect(self._on_cell)
+            state.cross_check_changed.connect(self._on_cross_check)
+
+    @QtCore.Slot()
+    def _on_cell(self) -> None:
+        state = self._state
+        if state.result is None or state.cell is None:
+            self.clear()
+            return
+        from jacgui.core.cell import cell_info
+
+        self.show_cell(cell_info(state.result, *state.cell))
+        self.show_cross_check(None, pending=state.cross_check_pending)
+
+    @QtCore.Slot()
+    def _on_cross_check(self) -> None:
+        state = self._state
+        if state.cell is not None and state.result is not None:
+            self.show_cross_check(state.cross_check, pending=state.cross_check_pending)
 
     # ----------------------------------------------------------------- public API
     def show_cell(self, info: Any) -> None:

@@ -1,18 +1,29 @@
-"""What the loaded model takes and gives, and which input/output pair is differentiated."""
+"""What the loaded model takes and gives, and which input/output pair is differentiated.
+
+A view of :class:`~jacgui.gui.state.WindowState`: it shows ``state.model`` and writes the
+chosen input and output back with ``state.select``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+    QComboBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
     QWidget,
 )
 
-from jacgui.core.handle import ModelHandle
 from jacgui.core.spec import TensorInfo
+
+from .state import WindowState
 
 _INT_TIP = "Integer input: it cannot be differentiated (its value is still used by the model)"
 
@@ -20,16 +31,15 @@ _INT_TIP = "Integer input: it cannot be differentiated (its value is still used 
 class ModelPanel(QWidget):
     """Lists inputs and outputs and lets the user pick the pair to differentiate.
 
-    Signals
-    -------
-    selection_changed(str, str)
-        The selected input name and output name.
+    Parameters
+    ----------
+    state : WindowState
+    parent : QWidget, optional
     """
 
-    selection_changed = Signal(str, str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: WindowState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._state = state
         self.title = QLabel("No model", self)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.title.setWordWrap(True)
@@ -62,13 +72,15 @@ class ModelPanel(QWidget):
         layout.addWidget(self.details)
         layout.addWidget(self.tree)
         layout.addLayout(form)
-        self._model: ModelHandle | None = None
         self.input_combo.currentIndexChanged.connect(self._on_combo)
         self.output_combo.currentIndexChanged.connect(self._on_combo)
+        state.model_changed.connect(self._on_model_changed)
+        state.selection_changed.connect(self._on_selection_changed)
+        self._on_model_changed()
 
-    def set_model(self, model: ModelHandle | None) -> None:
-        """Describe ``model`` and select its first float input and first output."""
-        self._model = model
+    @Slot()
+    def _on_model_changed(self) -> None:
+        model = self._state.model
         self.tree.clear()
         for combo in (self.input_combo, self.output_combo):
             combo.blockSignals(True)
@@ -77,29 +89,34 @@ class ModelPanel(QWidget):
             self.title.setText("No model")
             self.details.setText("")
         else:
-            self.title.setText(Path(model.path).name)
-            self.title.setToolTip(model.path)
+            self.title.setText(Path(self._state.model_path or model.path).name)
+            self.title.setToolTip(self._state.model_path or model.path)
             parts = [model.format]
             if model.param_count is not None:
                 parts.append(f"{model.param_count:,} parameters")
             parts.append(f"default point: {model.point_source}")
             self.details.setText(" · ".join(parts) + "".join(f"\n{n}" for n in model.notes))
             self._fill(model)
+        self._show_selection()
         for combo in (self.input_combo, self.output_combo):
             combo.blockSignals(False)
         self._fit_tree()
-        self._on_combo()
+
+    @Slot()
+    def _on_selection_changed(self) -> None:
+        for combo in (self.input_combo, self.output_combo):
+            combo.blockSignals(True)
+        self._show_selection()
+        for combo in (self.input_combo, self.output_combo):
+            combo.blockSignals(False)
+
+    def _show_selection(self) -> None:
+        self.input_combo.setCurrentIndex(self.input_combo.findData(self._state.input_name))
+        self.output_combo.setCurrentIndex(self.output_combo.findData(self._state.output_name))
 
     def selection(self) -> tuple[str | None, str | None]:
         """The selected (input name, output name)."""
         return (self.input_combo.currentData(), self.output_combo.currentData())
-
-    def select(self, input: str | None = None, output: str | None = None) -> None:
-        """Select an input and/or output by name (names not in the model are ignored)."""
-        for combo, name in ((self.input_combo, input), (self.output_combo, output)):
-            index = combo.findData(name) if name is not None else -1
-            if index >= 0 and combo.model().item(index).isEnabled():
-                combo.setCurrentIndex(index)
 
     def _fit_tree(self) -> None:
         # As tall as its rows (up to 8), so that a two-tensor model wastes no space.
@@ -108,7 +125,7 @@ class ModelPanel(QWidget):
         height = self.tree.header().sizeHint().height() + rows * max(row_height, 18) + 6
         self.tree.setFixedHeight(height)
 
-    def _fill(self, model: ModelHandle) -> None:
+    def _fill(self, model: object) -> None:
         for kind, specs in (("in", model.inputs), ("out", model.outputs)):
             for spec in specs:
                 item = QTreeWidgetItem([f"{kind}: {spec.name}", _shape(spec), spec.dtype])
@@ -128,15 +145,10 @@ class ModelPanel(QWidget):
         self.input_combo.setModel(inputs)
         for spec in model.outputs:
             self.output_combo.addItem(f"{spec.name}  {_shape(spec)}", spec.name)
-        first = next((i for i, s in enumerate(model.inputs) if s.is_float), -1)
-        self.input_combo.setCurrentIndex(first)
-        self.output_combo.setCurrentIndex(0 if model.outputs else -1)
 
     @Slot()
     def _on_combo(self) -> None:
-        input_name, output_name = self.selection()
-        if input_name is not None and output_name is not None:
-            self.selection_changed.emit(input_name, output_name)
+        self._state.select(self.input_combo.currentData(), self.output_combo.currentData())
 
 
 def _shape(spec: TensorInfo) -> str:

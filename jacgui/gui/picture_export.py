@@ -6,11 +6,13 @@ and the selection outline if one is shown (the hover read-out under the plot is 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6 import QtCore, QtGui
 from pyqtgraph.exporters import ImageExporter, SVGExporter
+from PySide6 import QtCore, QtGui
 
 from .svg_fix import ensure_svg_export_works
 
@@ -19,10 +21,24 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PICTURE_SUFFIXES", "export_picture", "export_png", "export_svg", "render_qimage",
-    "settle_layout",
+    "settle_layout", "titled",
 ]
 
 PICTURE_SUFFIXES = (".png", ".svg")
+
+
+@contextlib.contextmanager
+def titled(view: HeatmapView, title: str) -> Iterator[None]:
+    """Show ``title`` on ``view`` while exporting it, then put the window's title back.
+
+    A picture in a report must say what it shows; on screen the window around it does.
+    """
+    previous = view.title()
+    view.set_title(title)
+    try:
+        yield
+    finally:
+        view.set_title(previous)
 _SCREEN_DPI = 96.0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -55,8 +55,9 @@ class SensitivityMapView(QtWidgets.QWidget):
     derivative is summed over channels (the title says so).
     """
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, state: Any = None, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        self._state = state
         self._glw = pg.GraphicsLayoutWidget()
         self._glw.setBackground("w")
         self._input_plot = self._glw.addPlot()
@@ -92,6 +93,19 @@ class SensitivityMapView(QtWidgets.QWidget):
         self._row = 0
         self._summed_channels = 1
         self.set_result(None, 0)
+        if state is not None:
+            state.result_changed.connect(self._follow)
+            state.cell_changed.connect(self._follow)
+            state.model_changed.connect(self._follow)
+
+    @QtCore.Slot()
+    def _follow(self) -> None:
+        state = self._state
+        spec = state.input_spec()
+        if state.result is None or spec is None or not spec.is_image:
+            self.set_result(None, 0)
+            return
+        self.set_result(state.result, state.cell[0] if state.cell else 0)
 
     def set_result(self, result: JacobianResult | None, row: int = 0) -> None:
         """Show output ``row`` of ``result`` as a map over the input image.

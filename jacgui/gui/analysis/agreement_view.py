@@ -9,7 +9,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ..heatmap import HeatmapView
 from .base import carrier_for
-from .jobs import agreement_call
+from .jobs import agreement_job
 from .task_view import CancellableTaskView
 
 __all__ = ["AgreementView"]
@@ -61,8 +61,8 @@ class AgreementView(CancellableTaskView):
             view.cell_clicked.connect(self.cell_clicked)
         self.status.setText("Press Compare to compute the Jacobian by both methods.")
 
-    def make_call(self) -> Any:  # noqa: D102
-        return None if self.context is None else agreement_call(self.context)
+    def make_job(self) -> Any:  # noqa: D102
+        return None if self.context is None else agreement_job(self.context)
 
     def describe_run(self) -> str:  # noqa: D102
         return "Computing the Jacobian by AD and by central differences…"

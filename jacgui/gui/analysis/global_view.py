@@ -11,7 +11,7 @@ from ..heatmap import HeatmapView
 from .bars import BarPlot
 from .base import carrier_for, plot_widget
 from .global_dialog import GlobalDialog
-from .jobs import GlobalRequest, global_call
+from .jobs import GlobalRequest, global_job
 from .task_view import CancellableTaskView
 
 __all__ = ["AGGREGATE_VIEWS", "GlobalView"]
@@ -76,7 +76,7 @@ class GlobalView(CancellableTaskView):
         if self.context is None:
             self.status.setText("Compute a Jacobian first.")
             return
-        self.dialog = GlobalDialog(self.context.input_spec(), self.context.result.point,
+        self.dialog = GlobalDialog(self.context.input_spec, self.context.result.point,
                                    self.dialogs, self)
         self.dialog.accepted.connect(self._on_dialog_accepted)
         self.dialog.open()
@@ -91,10 +91,10 @@ class GlobalView(CancellableTaskView):
         self.request = request
         return self.run()
 
-    def make_call(self) -> Any:  # noqa: D102
+    def make_job(self) -> Any:  # noqa: D102
         if self.context is None or self.request is None:
             return None
-        return global_call(self.context, self.request)
+        return global_job(self.context, self.request)
 
     def describe_run(self) -> str:  # noqa: D102
         return f"Running on {self.request.describe() if self.request else ''}…"

@@ -1,38 +1,45 @@
-"""What each analysis asks the core to do, as calls for the worker thread (Qt-free).
+"""What each analysis asks the engine to do, as (operation, arguments) pairs (Qt-free).
 
-An :class:`AnalysisContext` pins the model, point, input and output of the Jacobian on screen,
-so every analysis describes the same function at the same point as the heatmap. The builders
-return ``call(progress, cancel)`` closures; they only call :mod:`jacgui.core.analysis`.
+An :class:`AnalysisContext` pins the point, input and output of the Jacobian on screen, so
+every analysis describes the same function at the same point as the heatmap. The builders
+return the engine operation's name and its arguments; files the user names (points) are read
+here, in the window's process, and only their numbers are sent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from jacgui.core.handle import ModelHandle
-from jacgui.core.job import DEFAULT_MEMORY_BUDGET, CancelToken, JacobianResult, Progress
+from jacgui.core.job import JacobianResult
 
 __all__ = [
-    "AnalysisContext", "agreement_call", "global_call", "principal_call", "slice_call",
-    "sweep_call",
+    "AnalysisContext", "GlobalRequest", "Job", "agreement_job", "global_job", "principal_job",
+    "slice_job", "sweep_job",
 ]
 
-Call = Callable[[Callable[[Progress], None], CancelToken], Any]
+#: An engine operation and its arguments.
+Job = tuple[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
 class AnalysisContext:
-    """The Jacobian on screen and where it came from."""
+    """The Jacobian on screen and where it came from.
 
-    model: ModelHandle
-    point: Mapping[str, np.ndarray]
+    Attributes
+    ----------
+    request : JacobianRequest
+        The point, input, output and options it was computed for.
+    result : JacobianResult
+    input_spec : TensorInfo
+        The differentiated input's description.
+    """
+
+    request: Any
     result: JacobianResult
-    memory_budget: int = DEFAULT_MEMORY_BUDGET
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    input_spec: Any
 
     @property
     def input(self) -> str:
@@ -44,50 +51,37 @@ class AnalysisContext:
         """Name of the differentiated output."""
         return self.result.output_name
 
-    def input_spec(self) -> Any:
-        """The :class:`TensorInfo` of the differentiated input."""
-        return self.model.input(self.input)
+    @property
+    def memory_budget(self) -> int:
+        """Bytes the analysis may use (the Jacobian's own budget)."""
+        return int(self.request.options.memory_budget)
+
+    def where(self) -> dict[str, Any]:
+        """The point, input and output every model-evaluating operation needs."""
+        return {"point": self.request.point, "input": self.input, "output": self.output}
 
 
-def slice_call(ctx: AnalysisContext, row: int, col: int, t_range: float | None,
-               samples: int = 101) -> Call:
+def slice_job(ctx: AnalysisContext, row: int, col: int, t_range: float | None,
+              samples: int = 101) -> Job:
     """``slice_cell`` of one cell (one batched model call)."""
-    def call(_progress: Any, _cancel: CancelToken) -> Any:
-        from jacgui.core.analysis import slice_cell
-
-        return slice_cell(ctx.model, dict(ctx.point), row, col, input=ctx.input,
-                          output=ctx.output, t_range=t_range, samples=samples)
-    return call
+    return "slice", {**ctx.where(), "row": row, "col": col, "t_range": t_range,
+                     "samples": samples}
 
 
-def sweep_call(ctx: AnalysisContext, row: int, col: int, dtype: str | None,
-               central: bool = True) -> Call:
+def sweep_job(ctx: AnalysisContext, row: int, col: int, dtype: str | None,
+              central: bool = True) -> Job:
     """``step_sweep`` of one cell (one batched model call per dtype)."""
-    def call(_progress: Any, _cancel: CancelToken) -> Any:
-        from jacgui.core.analysis import step_sweep
-
-        return step_sweep(ctx.model, dict(ctx.point), row, col, input=ctx.input,
-                          output=ctx.output, central=central, dtype=dtype)
-    return call
+    return "sweep", {**ctx.where(), "row": row, "col": col, "central": central, "dtype": dtype}
 
 
-def principal_call(ctx: AnalysisContext, k: int) -> Call:
+def principal_job(ctx: AnalysisContext, k: int) -> Job:
     """``principal_directions`` of the displayed Jacobian (an SVD; slow for big matrices)."""
-    def call(_progress: Any, _cancel: CancelToken) -> Any:
-        from jacgui.core.analysis import principal_directions
-
-        return principal_directions(ctx.result, k)
-    return call
+    return "principal", {"result": ctx.result, "k": k}
 
 
-def agreement_call(ctx: AnalysisContext) -> Call:
+def agreement_job(ctx: AnalysisContext) -> Job:
     """``compare_ad_fd``: both Jacobians in chunks, cancellable between chunks."""
-    def call(progress: Callable[[Progress], None], cancel: CancelToken) -> Any:
-        from jacgui.core.analysis import compare_ad_fd
-
-        return compare_ad_fd(ctx.model, dict(ctx.point), input=ctx.input, output=ctx.output,
-                             memory_budget=ctx.memory_budget, progress=progress, cancel=cancel)
-    return call
+    return "compare", {**ctx.where(), "memory_budget": ctx.memory_budget}
 
 
 @dataclass(frozen=True)
@@ -95,7 +89,7 @@ class GlobalRequest:
     """Where the points of a global analysis come from.
 
     Either ``points_file`` (``.npy``/``.npz``/``.csv``, one point per row) or a box: ``bounds``
-    ``(n, 2)`` with ``n_samples``, ``method`` (``"uniform"``/``"lhs"``) and ``seed``.
+    ``(n, 2)`` with ``n_samples``, ``method`` and ``seed``.
     """
 
     points_file: str | None = None
@@ -112,22 +106,26 @@ class GlobalRequest:
         return f"{self.n_samples} {self.method} samples in a box (seed {self.seed})"
 
 
-def global_call(ctx: AnalysisContext, request: GlobalRequest) -> Call:
-    """``global_sensitivity`` over the requested points, in batches (cancel between them)."""
-    def call(progress: Callable[[Progress], None], cancel: CancelToken) -> Any:
-        from jacgui.core.analysis import global_sensitivity, sample_box
-        from jacgui.core.points import read_points
+def global_job(ctx: AnalysisContext, request: GlobalRequest) -> Job:
+    """``global_sensitivity`` over the requested points, in batches (cancel between them).
 
-        bounds = request.bounds
-        if request.points_file:
-            points = read_points(request.points_file, ctx.input_spec())
-            provenance: dict[str, Any] = {"points_file": request.points_file}
-        else:
-            points = sample_box(bounds, request.n_samples, request.method, request.seed)
-            provenance = {"sampling": request.method, "seed": request.seed,
-                          "bounds": np.asarray(bounds).tolist()}
-        return global_sensitivity(ctx.model, points, input=ctx.input, output=ctx.output,
-                                  fixed=dict(ctx.point), bounds=bounds,
-                                  memory_budget=ctx.memory_budget, batch_size=request.batch_size,
-                                  progress=progress, cancel=cancel, provenance=provenance)
-    return call
+    Raises
+    ------
+    JacguiError
+        When the points file cannot be read or the box is invalid.
+    """
+    from jacgui.core.analysis import sample_box
+    from jacgui.core.points import read_points
+
+    bounds = request.bounds
+    if request.points_file:
+        points = read_points(request.points_file, ctx.input_spec)
+        provenance: dict[str, Any] = {"points_file": request.points_file}
+    else:
+        points = sample_box(bounds, request.n_samples, request.method, request.seed)
+        provenance = {"sampling": request.method, "seed": request.seed,
+                      "bounds": np.asarray(bounds).tolist()}
+    return "global", {"points": np.asarray(points, dtype=np.float64), "input": ctx.input,
+                      "output": ctx.output, "fixed": ctx.request.point, "bounds": bounds,
+                      "memory_budget": ctx.memory_budget, "batch_size": request.batch_size,
+                      "provenance": provenance}

@@ -1,5 +1,6 @@
 """Principal directions: singular values (log axis), condition number, v_k over inputs and u_k
-over outputs, and a button that moves the point along ±v_k."""
+over outputs, and a button that moves the point along ±v_k.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from PySide6 import QtCore, QtWidgets
 
 from .bars import BarPlot
 from .base import plot_widget, style_plot
-from .jobs import principal_call
+from .jobs import principal_job
 from .task_view import TaskView
 
 __all__ = ["PrincipalView"]
@@ -70,8 +71,8 @@ class PrincipalView(TaskView):
         self.direction.valueChanged.connect(self._draw_vectors)
         self.status.setText("Compute a Jacobian to see its principal directions.")
 
-    def make_call(self) -> Any:  # noqa: D102
-        return None if self.context is None else principal_call(self.context, TOP_K)
+    def make_job(self) -> Any:  # noqa: D102
+        return None if self.context is None else principal_job(self.context, TOP_K)
 
     def describe_run(self) -> str:  # noqa: D102
         return "Computing the singular value decomposition…"

@@ -10,7 +10,7 @@ from PySide6 import QtWidgets
 
 from .base import plot_widget, style_plot
 from .cell_picker import CellPicker
-from .jobs import slice_call
+from .jobs import slice_job
 from .task_view import TaskView
 
 __all__ = ["SliceView"]
@@ -106,11 +106,11 @@ class SliceView(TaskView):
         self.half_range.setValue(default_half_range(float(self.context.result.point[col])))
         self.half_range.blockSignals(False)
 
-    def make_call(self) -> Any:  # noqa: D102
+    def make_job(self) -> Any:  # noqa: D102
         row, col = self.picker.cell()
         if self.context is None or row < 0 or col < 0:
             return None
-        return slice_call(self.context, row, col, float(self.half_range.value()))
+        return slice_job(self.context, row, col, float(self.half_range.value()))
 
     def describe_run(self) -> str:  # noqa: D102
         return "Evaluating the model along the slice…"

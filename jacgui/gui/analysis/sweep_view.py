@@ -10,7 +10,7 @@ from PySide6 import QtWidgets
 
 from .base import plot_widget, style_plot
 from .cell_picker import CellPicker
-from .jobs import sweep_call
+from .jobs import sweep_job
 from .task_view import TaskView
 
 __all__ = ["SweepView"]
@@ -77,11 +77,11 @@ class SweepView(TaskView):
     def _on_inputs(self, *_: Any) -> None:
         self.inputs_changed()
 
-    def make_call(self) -> Any:  # noqa: D102
+    def make_job(self) -> Any:  # noqa: D102
         row, col = self.picker.cell()
         if self.context is None or row < 0 or col < 0:
             return None
-        return sweep_call(self.context, row, col, self.dtype.currentData(),
+        return sweep_job(self.context, row, col, self.dtype.currentData(),
                           bool(self.scheme.currentData()))
 
     def describe_run(self) -> str:  # noqa: D102

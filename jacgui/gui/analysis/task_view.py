@@ -6,6 +6,8 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
+from jacgui.core.errors import JacguiError
+
 from .base import AnalysisView
 from .jobs import AnalysisContext
 
@@ -15,10 +17,10 @@ _ERROR = "color: #c0392b"
 
 
 class TaskView(AnalysisView):
-    """An :class:`AnalysisView` whose work is a :class:`TaskRunner` job of kind :attr:`kind`.
+    """An :class:`AnalysisView` whose work is an engine job of kind :attr:`kind`.
 
-    Subclasses implement :meth:`make_call` (the core call, or ``None`` when there is nothing
-    to do) and :meth:`show_analysis`. With ``auto`` set, the job is run whenever its inputs
+    Subclasses implement :meth:`make_job` (the engine operation and its arguments, or ``None``
+    when there is nothing to do) and :meth:`show_analysis`. With ``auto`` set, the job is run whenever its inputs
     change while the panel is visible, and on showing the panel when they changed while hidden.
 
     Signals
@@ -39,12 +41,12 @@ class TaskView(AnalysisView):
         self._stale = False
 
     def attach(self, runner: Any) -> None:
-        """Use ``runner`` (a :class:`TaskRunner`) for the jobs."""
+        """Use ``runner`` (the window's :class:`~jacgui.gui.runner.JobRunner`) for the jobs."""
         self.runner = runner
-        runner.task_finished.connect(self._on_finished)
-        runner.task_failed.connect(self._on_failed)
-        runner.task_cancelled.connect(self._on_cancelled)
-        runner.task_progress.connect(self._on_progress)
+        runner.finished.connect(self._on_finished)
+        runner.failed.connect(self._on_failed)
+        runner.cancelled.connect(self._on_cancelled)
+        runner.progress.connect(self._on_progress)
 
     def set_context(self, context: AnalysisContext | None) -> None:
         """The Jacobian on screen changed."""
@@ -62,8 +64,8 @@ class TaskView(AnalysisView):
         else:
             self._stale = True
 
-    def make_call(self) -> Any:
-        """The core call for the current inputs, or ``None``."""
+    def make_job(self) -> Any:
+        """``(operation, arguments)`` for the current inputs, or ``None``."""
         return None
 
     def describe_run(self) -> str:
@@ -75,16 +77,28 @@ class TaskView(AnalysisView):
         self._stale = False
         if self.runner is None or self.context is None:
             return False
-        call = self.make_call()
-        if call is None:
+        try:
+            job = self.make_job()
+        except JacguiError as exc:  # a points file that cannot be read, a bad box
+            self._on_failed(self.kind, str(exc))
+            return False
+        if job is None:
             return False
         self.status.setStyleSheet("")
         self.status.setText(self.describe_run())
-        self.runner.submit(self.kind, call)
+        self.runner.submit(self.kind, *job)
         return True
 
-    def analysis(self) -> Any:  # noqa: D102
+    def analysis(self) -> Any:
+        """The analysis shown, or ``None``."""
         return self._analysis
+
+    def clear(self) -> None:
+        """Forget the analysis shown (another model was opened)."""
+        self._analysis = None
+        self.set_exportable(False)
+        self.status.setStyleSheet("")
+        self.status.setText("")
 
     def show_analysis(self, analysis: Any) -> None:
         """Draw ``analysis``; subclasses call this base to store it and enable export."""
@@ -97,8 +111,8 @@ class TaskView(AnalysisView):
         if self._stale and self.auto:
             QtCore.QTimer.singleShot(0, self.run)
 
-    @QtCore.Slot(str, object)
-    def _on_finished(self, kind: str, value: object) -> None:
+    @QtCore.Slot(str, object, object)
+    def _on_finished(self, kind: str, value: object, _context: object) -> None:
         if kind == self.kind:
             self.show_analysis(value)
             self.analysis_ready.emit(value)
@@ -149,7 +163,8 @@ class CancellableTaskView(TaskView):
         self.bar.setMaximumWidth(200)
         self.bar.setVisible(False)
 
-    def run(self) -> bool:  # noqa: D102
+    def run(self) -> bool:
+        """Submit the job and show the progress bar; False when there is nothing to run."""
         started = super().run()
         if started:
             self.cancel_button.setEnabled(True)
@@ -163,7 +178,8 @@ class CancellableTaskView(TaskView):
         if self.runner is not None:
             self.runner.cancel(self.kind)
 
-    def progress(self, done: int, total: int) -> None:  # noqa: D102
+    def progress(self, done: int, total: int) -> None:
+        """Show ``done`` of ``total`` on the bar."""
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(done)
         self.bar.setFormat(self.progress_format)

@@ -1,7 +1,7 @@
 """The Jacobian heatmap with derived views: raw J, |J|, elasticity, scaled and row-normalised.
 
-:class:`ViewHeatmap` is a :class:`~jacgui.gui.heatmap.HeatmapView` whose ``set_result`` shows
-the *current view* of every new result, and whose hover/selection read-out names that view and,
+:class:`ViewHeatmap` is a :class:`~jacgui.gui.heatmap.HeatmapView` that shows the view of the
+state's result that the state names, and whose hover/selection read-out names that view and,
 for masked elasticity cells, says why they are grey. Every number comes from
 :mod:`jacgui.core.views`.
 """
@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from jacgui.core import views
+from jacgui.core.errors import JacguiError
 
 from ..heatmap import HeatmapView
+from ..state import WindowState
 
 if TYPE_CHECKING:
     from jacgui.core.job import JacobianResult
@@ -73,8 +75,6 @@ def derive(result: JacobianResult, key: str, scales: np.ndarray | None = None) -
         return DerivedView(key, values, title, masked)
     if key == "scaled":
         if scales is None:
-            from jacgui.core.errors import JacguiError
-
             raise JacguiError("no per-input scales σ_j have been set")
         return DerivedView(key, views.scaled(result, scales), _TITLES[key])
     if key == "row":
@@ -83,57 +83,32 @@ def derive(result: JacobianResult, key: str, scales: np.ndarray | None = None) -
 
 
 class ViewHeatmap(HeatmapView):
-    """A :class:`HeatmapView` that shows a chosen view of each result.
+    """The window's Jacobian heatmap: the view of ``state.result`` that ``state.view`` names.
 
-    Signals
-    -------
-    view_changed(str)
-        The view key after :meth:`set_view` (also after a fallback to ``"raw"``).
-    view_failed(str)
-        Why a view could not be shown (the heatmap falls back to the raw Jacobian).
+    It follows the state (result, view, colours, selected cell) and writes a selected cell
+    back with ``state.select_cell``. When a view cannot be shown (scales of the wrong length),
+    the state falls back to the raw Jacobian and the reason becomes a notice.
+
+    Parameters
+    ----------
+    state : WindowState
+    parent : QWidget, optional
     """
 
-    view_changed = QtCore.Signal(str)
-    view_failed = QtCore.Signal(str)
-
-    # Class-level defaults: HeatmapView.__init__ already calls set_result().
-    _view = "raw"
-    _scales: np.ndarray | None = None
-    _derived: DerivedView | None = None
-
-    def set_view(self, key: str, scales: np.ndarray | None = None) -> bool:
-        """Show the ``key`` view (scales for ``"scaled"``); False when it fell back to raw."""
-        if key not in VIEWS:
-            raise ValueError(f"unknown view {key!r}; use one of {', '.join(VIEWS)}")
-        if scales is not None:
-            self._scales = np.asarray(scales, dtype=np.float64).reshape(-1)
-        self._view = key
-        ok = True
-        if self.result() is not None:
-            ok = self._show(self.result())
-        self.view_changed.emit(self._view)
-        return ok
-
-    def view(self) -> str:
-        """The key of the view shown."""
-        return self._view
-
-    def scales(self) -> np.ndarray | None:
-        """The per-input scales σ_j of the scaled view, if set."""
-        return None if self._scales is None else self._scales.copy()
+    def __init__(self, state: WindowState, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._state = state
+        self._derived: DerivedView | None = None
+        self.selection_changed.connect(self._on_selected)
+        state.result_changed.connect(self._show)
+        state.view_changed.connect(self._on_view_changed)
+        state.model_changed.connect(self._show)
+        state.cell_changed.connect(self._on_cell_changed)
+        self._on_view_changed()
 
     def derived(self) -> DerivedView | None:
         """The view on screen, or ``None`` when nothing is shown."""
         return self._derived
-
-    def set_result(self, result: JacobianResult | None, matrix: np.ndarray | None = None,
-                   title: str = "") -> None:
-        """Show ``result`` in the current view (an explicit ``matrix`` is shown as is)."""
-        if result is None or matrix is not None:
-            self._derived = None if result is None else DerivedView("raw", matrix, title)
-            super().set_result(result, matrix, title)
-            return
-        self._show(result)
 
     def view_value(self, row: int, col: int) -> tuple[str, float, str]:
         """``(name, value, note)`` of cell (row, col) in the current view.
@@ -161,20 +136,51 @@ class ViewHeatmap(HeatmapView):
             shown = f"masked: {note.split(':')[0]}" if note else "no data"
         return f"{name}: {out} / {inp}   (row {row}, col {col})   = {shown}"
 
-    def _show(self, result: JacobianResult) -> bool:
+    @QtCore.Slot()
+    def _on_view_changed(self) -> None:
+        view = self._state.view
+        if view.colormap != self.colormap():
+            self.set_colormap(view.colormap)
+        if view.value_scale != self.value_scale():
+            self.set_value_scale(view.value_scale)
+        self._show()
+
+    @QtCore.Slot()
+    def _show(self) -> None:
+        state = self._state
+        result = state.result
+        if result is None:
+            self._derived = None
+            self.set_result(None)
+            return
         try:
-            derived = derive(result, self._view, self._scales)
-        except Exception as exc:  # noqa: BLE001 - a wrong σ file must not hide the Jacobian
-            self._view = "raw"
-            derived = derive(result, "raw")
-            self._derived = derived
-            super().set_result(result, derived.matrix, derived.title)
-            self.view_failed.emit(str(exc))
-            self.view_changed.emit("raw")
-            return False
+            derived = derive(result, state.view.key, state.view.scales)
+        except (JacguiError, ValueError) as exc:  # a wrong σ file must not hide the Jacobian
+            state.inform(f"Cannot show that view: {exc}; showing the raw Jacobian")
+            state.set_view(key="raw")  # comes back here through view_changed
+            return
         self._derived = derived
-        super().set_result(result, derived.matrix, derived.title)
-        return True
+        self.set_result(result, derived.matrix, derived.title)
+        if state.cell is not None:
+            self._on_cell_changed()
+
+    @QtCore.Slot()
+    def _on_cell_changed(self) -> None:
+        cell = self._state.cell
+        if cell is None:
+            self.clear_selection()
+        elif self.matrix() is not None and self.selected_cell() != cell:
+            try:
+                self.select_cell(*cell)
+            except IndexError:
+                self.clear_selection()
+
+    @QtCore.Slot(int, int)
+    def _on_selected(self, row: int, col: int) -> None:
+        try:
+            self._state.select_cell((row, col))
+        except IndexError:
+            pass
 
 
 def _label(labels: tuple[str, ...], index: int) -> str:

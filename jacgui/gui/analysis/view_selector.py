@@ -7,9 +7,10 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
+from jacgui.core.analysis.scales import check_scales, read_scales
 from jacgui.core.errors import JacguiError
 
-from jacgui.core.analysis.scales import check_scales, read_scales
+from ..state import WindowState
 from .view_heatmap import VIEWS, ViewHeatmap
 
 __all__ = ["ScalesDialog", "ViewSelector", "ViewValueBox"]
@@ -76,7 +77,8 @@ class ScalesDialog(QtWidgets.QDialog):
         self.error.setText("")
         return True
 
-    def accept(self) -> None:  # noqa: D102 - validate before closing
+    def accept(self) -> None:
+        """Close only when every typed scale is valid."""
         try:
             self.values()
         except JacguiError as exc:
@@ -92,14 +94,20 @@ class ScalesDialog(QtWidgets.QDialog):
 
 
 class ViewSelector(QtWidgets.QWidget):
-    """A combo box of :data:`VIEWS` and a σ_j button, driving a :class:`ViewHeatmap`."""
+    """A combo box of :data:`VIEWS` and a σ_j button, writing ``state.view``.
 
-    message = QtCore.Signal(str)
+    Parameters
+    ----------
+    state : WindowState
+    dialogs : Dialogs, optional
+        For loading a scales file.
+    parent : QWidget, optional
+    """
 
-    def __init__(self, heatmap: ViewHeatmap, dialogs: Any = None,
+    def __init__(self, state: WindowState, dialogs: Any = None,
                  parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self._heatmap, self._dialogs = heatmap, dialogs
+        self._state, self._dialogs = state, dialogs
         self.combo = QtWidgets.QComboBox()
         for key, (text, _) in VIEWS.items():
             self.combo.addItem(text, key)
@@ -115,8 +123,9 @@ class ViewSelector(QtWidgets.QWidget):
         layout.addWidget(self.scales_button)
         layout.addStretch(1)
         self.combo.currentIndexChanged.connect(self._on_combo)
-        heatmap.view_changed.connect(self._on_view_changed)
-        heatmap.view_failed.connect(self.message)
+        state.view_changed.connect(self._show)
+        state.model_changed.connect(self._show)
+        self._show()
 
     def set_view(self, key: str) -> None:
         """Select ``key`` as if picked in the combo box."""
@@ -124,23 +133,23 @@ class ViewSelector(QtWidgets.QWidget):
 
     def set_scales(self, scales: Any) -> None:
         """Use ``scales`` (one per input) and show the scaled view."""
-        self._heatmap.set_view("scaled", np.asarray(scales, dtype=float))
+        self._state.set_view(key="scaled", scales=np.asarray(scales, dtype=float).reshape(-1))
 
     @QtCore.Slot()
     def edit_scales(self) -> None:
         """Open the σ_j table (non-blocking); OK applies it and shows the scaled view."""
-        result = self._heatmap.result()
+        result = self._state.result
         if result is None:
-            self.message.emit("No Jacobian yet: nothing to scale")
-            self.set_view("raw")
+            self._state.inform("No Jacobian yet: nothing to scale")
+            self._show()
             return
-        current = self._heatmap.scales()
+        current = self._state.view.scales
         labels = result.input_labels
         if current is None or current.size != len(labels):
             current = np.ones(len(labels))
         dialog = ScalesDialog(labels, current, self._dialogs, self)
         dialog.accepted.connect(self._on_scales_accepted)
-        dialog.rejected.connect(self._on_scales_rejected)
+        dialog.rejected.connect(self._show)
         self.scales_dialog = dialog
         dialog.open()
 
@@ -149,25 +158,22 @@ class ViewSelector(QtWidgets.QWidget):
         if self.scales_dialog is not None:
             self.set_scales(self.scales_dialog.values())
 
-    @QtCore.Slot()
-    def _on_scales_rejected(self) -> None:
-        if self._heatmap.view() != "scaled":
-            self.set_view(self._heatmap.view())
-
     @QtCore.Slot(int)
     def _on_combo(self, _index: int) -> None:
         key = self.combo.currentData()
-        if key == self._heatmap.view():
+        state = self._state
+        if key == state.view.key:
             return
-        scales, result = self._heatmap.scales(), self._heatmap.result()
+        scales, result = state.view.scales, state.result
         if key == "scaled" and (scales is None or result is None
                                 or scales.size != len(result.input_labels)):
             self.edit_scales()  # shows the view when accepted
             return
-        self._heatmap.set_view(key)
+        state.set_view(key=key)
 
-    @QtCore.Slot(str)
-    def _on_view_changed(self, key: str) -> None:
+    @QtCore.Slot()
+    def _show(self) -> None:
+        key = self._state.view.key
         if self.combo.currentData() != key:
             self.combo.blockSignals(True)
             self.combo.setCurrentIndex(self.combo.findData(key))
@@ -177,30 +183,37 @@ class ViewSelector(QtWidgets.QWidget):
 class ViewValueBox(QtWidgets.QLabel):
     """One line under the cell inspector: the selected cell's value in the heatmap's view."""
 
-    def __init__(self, heatmap: ViewHeatmap, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, state: WindowState, heatmap: ViewHeatmap,
+                 parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self._heatmap = heatmap
+        self._state, self._heatmap = state, heatmap
         self.setWordWrap(True)
         self.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setContentsMargins(9, 0, 9, 6)
-        heatmap.selection_changed.connect(self.refresh)
-        heatmap.view_changed.connect(self.refresh)
+        state.cell_changed.connect(self.refresh)
+        state.view_changed.connect(self.refresh)
+        state.result_changed.connect(self.refresh)
         self.refresh()
 
     @QtCore.Slot()
     def refresh(self, *_: object) -> None:
         """Show the selected cell in the current view (nothing for the raw view)."""
-        cell = self._heatmap.selected_cell()
+        cell = self._state.cell
         derived = self._heatmap.derived()
         if cell is None or derived is None or derived.key == "raw":
             self.setText("")
             self.setVisible(False)
             return
-        name, value, note = self._heatmap.view_value(*cell)
+        try:
+            name, value, note = self._heatmap.view_value(*cell)
+        except IndexError:
+            self.setVisible(False)
+            return
         shown = f"{value:.6g}" if np.isfinite(value) else "— (masked)" if note else "no data"
         text = f"<b>Heatmap view</b>: {VIEWS[derived.key][0]}<br>{name} = <tt>{shown}</tt>"
-        if derived.key == "scaled" and self._heatmap.scales() is not None:
-            text += f"<br>σ_j = <tt>{self._heatmap.scales()[cell[1]]:.6g}</tt>"
+        scales = self._state.view.scales
+        if derived.key == "scaled" and scales is not None:
+            text += f"<br>σ_j = <tt>{scales[cell[1]]:.6g}</tt>"
         if note:
             text += f"<br><span style='color:#a35f00'>{note}</span>"
         self.setText(text)
