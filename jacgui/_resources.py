@@ -22,6 +22,7 @@ __all__ = [
     "icon_path",
     "resource_path",
     "resources_dir",
+    "sample_image",
     "sidecar_path",
 ]
 
@@ -168,3 +169,8 @@ def document_path(name: str) -> Path:
         if candidate.is_file():
             return candidate
     raise FileNotFoundError(f"guide {name} not found")
+
+
+def sample_image() -> Path:
+    """The picture image models start from (``resources/images/sample.png``)."""
+    return resource_path("images", "sample.png")

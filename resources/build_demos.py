@@ -173,7 +173,40 @@ def build_digits() -> None:
     })
 
 
-BUILDERS = {"oscillator": build_oscillator, "borehole": build_borehole, "digits": build_digits}
+def build_sample_image() -> None:
+    """``images/sample.png``: the default point of image models (96×96 RGB, about 20 KB).
+
+    A drawn scene rather than a photograph: sky, sun, hills, a house and grass texture give
+    edges, flat areas and colour, so a CNN's ReLUs are neither all on nor all at their kinks.
+    """
+    from PIL import Image
+
+    size = 96
+    rng = np.random.default_rng(SEED)
+    rows, cols = np.mgrid[0:size, 0:size] / (size - 1)
+    image = np.empty((size, size, 3))
+    image[...] = np.stack([0.35 + 0.3 * rows, 0.55 + 0.25 * rows, 0.95 - 0.1 * rows], axis=-1)
+    sun = (rows - 0.22) ** 2 + (cols - 0.78) ** 2 < 0.012
+    image[sun] = (1.0, 0.85, 0.3)
+    hill = rows > 0.62 + 0.08 * np.sin(6.0 * cols) - 0.05 * cols
+    grass = np.stack([0.25 + 0.1 * rng.random((size, size)), 0.55 + 0.15 * rng.random((size, size)),
+                      0.2 + 0.05 * rng.random((size, size))], axis=-1)
+    image[hill] = grass[hill]
+    wall = (rows > 0.45) & (rows < 0.72) & (cols > 0.18) & (cols < 0.42)
+    image[wall] = (0.8, 0.72, 0.6)
+    roof = (rows > 0.3) & (rows <= 0.45) & (np.abs(cols - 0.30) < (rows - 0.3) * 1.0)
+    image[roof] = (0.6, 0.15, 0.1)
+    door = (rows > 0.58) & (rows < 0.72) & (cols > 0.27) & (cols < 0.33)
+    image[door] = (0.3, 0.2, 0.1)
+    pixels = np.clip(np.round(image * 255), 0, 255).astype(np.uint8)
+    target = HERE / "images" / "sample.png"
+    target.parent.mkdir(exist_ok=True)
+    Image.fromarray(pixels, "RGB").save(target, optimize=True)
+    print(f"sample image: {target.name}, {target.stat().st_size} bytes")
+
+
+BUILDERS = {"oscillator": build_oscillator, "borehole": build_borehole, "digits": build_digits,
+            "sample-image": build_sample_image}
 
 
 def main(argv: list[str]) -> None:

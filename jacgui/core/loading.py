@@ -16,7 +16,10 @@ All keys are optional; a sidecar that cannot be used becomes a note, never a fai
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+
+import numpy as np
 
 from .errors import JacguiError, ModelLoadError
 from .handle import ModelHandle
@@ -74,7 +77,37 @@ def load_model(path: str | Path, *, unsafe: bool = False) -> ModelHandle:
     # SystemExit too: a model file calling sys.exit() or exit() must not end jacgui.
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - no raw TF/Keras traceback either
         raise ModelLoadError(f"cannot load {path.name}: {short_message(exc)}") from None
-    return apply_sidecar(handle)
+    return with_image_defaults(apply_sidecar(handle))
+
+
+def with_image_defaults(handle: ModelHandle) -> ModelHandle:
+    """Give image inputs without a default point the bundled sample picture, never zeros.
+
+    At an all-zero image every ReLU of a CNN sits at its kink and the Jacobian is exactly 0,
+    which looks like a broken tool. A picture gives edges and colours; a note says what it is.
+    """
+    if handle.point_source != "zeros":
+        return handle
+    point, notes = dict(handle.default_point), list(handle.notes)
+    for spec in handle.inputs:
+        if not spec.is_image or not spec.is_float:
+            continue
+        try:
+            from .._resources import sample_image
+            from .points import point_from_image
+
+            point[spec.name] = point_from_image(sample_image(), spec)
+            where = "jacgui's sample picture"
+        except (JacguiError, OSError):
+            point[spec.name] = np.full(spec.shape, 0.5)
+            where = "mid-grey (the sample picture is not installed)"
+        notes.append(f"the default point of image input {spec.name!r} is {where}, scaled to "
+                     "[0, 1]: load an image of your own (Load… takes PNG and JPEG) in the range "
+                     "your model expects")
+    if len(notes) == len(handle.notes):
+        return handle
+    return dataclasses.replace(handle, default_point=point, point_source="sample image",
+                               notes=tuple(notes))
 
 
 def _dispatch(path: Path, kind: str, unsafe: bool) -> ModelHandle:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from .errors import PointError
+from .images import image_layout
 from .spec import TensorInfo
 
 POINT_SUFFIXES = (".npy", ".npz", ".csv", ".json")
@@ -145,23 +146,27 @@ def parse_point_text(text: str, spec: TensorInfo) -> np.ndarray:
 
 
 def point_from_image(path: str | Path, spec: TensorInfo) -> np.ndarray:
-    """An image file resized to the input's (H, W), in its channel count, scaled to [0, 1]."""
-    if not spec.is_image:
+    """An image file resized to the input's height and width, in its channels, scaled to [0, 1].
+
+    Works for every image layout (:mod:`jacgui.core.images`), channels first or last.
+    """
+    layout = image_layout(spec.shape)
+    if layout is None or not spec.is_float:
         raise PointError(
-            f"input {spec.name!r} with shape {spec.shape} is not image-shaped (H, W) or (H, W, C)"
+            f"input {spec.name!r} with shape {spec.shape} is not an image: jacgui reads pictures "
+            "into float inputs shaped (H, W), (H, W, C) or (C, H, W) with C up to 4"
         )
     from PIL import Image
 
-    channels = spec.shape[2] if len(spec.shape) == 3 else 1
-    mode = {1: "L", 3: "RGB", 4: "RGBA"}[channels]
-    height, width = spec.shape[:2]
+    mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[layout.channels]
     try:
         with Image.open(path) as image:
-            image = image.convert(mode).resize((width, height), Image.Resampling.BILINEAR)
+            image = image.convert(mode).resize((layout.width, layout.height),
+                                               Image.Resampling.BILINEAR)
             array = np.asarray(image, dtype="float64") / 255.0
     except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad files
         raise PointError(f"cannot read image {Path(path).name}: {_reason(exc)}") from None
-    return validate_point(array, spec)
+    return validate_point(layout.from_hwc(array), spec)
 
 
 # ---------------------------------------------------------------------------------------------

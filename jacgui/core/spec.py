@@ -6,6 +6,12 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .images import image_layout, is_image
+
+#: Vector labels carry the tensor's name (``x[3]``) only when it is this short; a generated
+#: name such as ``keras_tensor_587`` would make every label unreadable.
+SHORT_NAME = 12
+
 
 @dataclass(frozen=True)
 class TensorInfo:
@@ -40,10 +46,8 @@ class TensorInfo:
 
     @property
     def is_image(self) -> bool:
-        """Whether the shape looks like an image (H, W) or (H, W, C) with C in 1, 3, 4."""
-        if len(self.shape) == 2:
-            return min(self.shape) >= 4
-        return len(self.shape) == 3 and self.shape[2] in (1, 3, 4) and min(self.shape[:2]) >= 4
+        """Whether the input is a picture (see :mod:`jacgui.core.images`)."""
+        return is_image(self.shape)
 
     def element_labels(self) -> tuple[str, ...]:
         """Display label of every flattened (row-major) element (computed once per spec)."""
@@ -59,8 +63,9 @@ def element_labels(
 ) -> list[str]:
     """Labels for the flattened elements of a tensor.
 
-    Feature names win when their count matches; otherwise ``x[3]`` for a vector, ``x[r,c,ch]``
-    for a shaped tensor and ``x`` for a scalar.
+    Feature names win when their count matches; otherwise ``x[3]`` for a vector with a short
+    name (``[3]`` for a long one), ``[r,c,ch]`` for an image or any shaped tensor (the axis
+    title names the tensor) and the name itself for a scalar.
     """
     size = int(math.prod(shape))
     if feature_names is not None and len(feature_names) == size:
@@ -68,14 +73,18 @@ def element_labels(
     if len(shape) == 0:
         return [name]
     if len(shape) == 1:
-        return [f"{name}[{i}]" for i in range(size)]
+        prefix = name if len(name) <= SHORT_NAME else ""
+        return [f"{prefix}[{i}]" for i in range(size)]
+    layout = image_layout(shape)
+    if layout is not None:
+        return [layout.element_label(flat) for flat in range(size)]
     labels = []
     for flat in range(size):
         index = []
         for dim in reversed(shape):
             index.append(flat % dim)
             flat //= dim
-        labels.append(f"{name}[{','.join(str(i) for i in reversed(index))}]")
+        labels.append(f"[{','.join(str(i) for i in reversed(index))}]")
     return labels
 
 

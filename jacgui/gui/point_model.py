@@ -157,12 +157,17 @@ class PointTableModel(QAbstractTableModel):
 
 
 def array_pixmap(values: np.ndarray, size: int) -> QPixmap:
-    """Grey or RGB picture of an (H, W) or (H, W, C) array, scaled to its own min..max."""
+    """Grey or RGB picture of an image-shaped array, scaled to its own min..max.
+
+    The array is laid out by the one image rule (:mod:`jacgui.core.images`): channels first
+    or last, one to four channels (a fourth, alpha, is not drawn).
+    """
+    from jacgui.core.images import image_layout
+
     array = np.asarray(values, dtype=float)
-    if array.ndim == 3 and array.shape[2] in (3, 4):
-        array = array[..., :3]
-    elif array.ndim == 3:
-        array = array[..., 0]
+    layout = image_layout(array.shape)
+    image_hwc = layout.to_hwc(array) if layout is not None else array.reshape(*array.shape, 1)
+    array = image_hwc[..., :3] if image_hwc.shape[2] >= 3 else image_hwc[..., 0]
     finite = array[np.isfinite(array)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     scaled = np.nan_to_num((array - lo) / (hi - lo if hi > lo else 1.0))

@@ -1,13 +1,13 @@
 """Image-shaped inputs: one output's gradient as a picture to overlay on the input image.
 
-Both maps take row ``i`` of a Jacobian of an input shaped ``(H, W)`` or ``(H, W, C)`` and return
-an ``(H, W)`` array (other shapes come back in the input's own shape, unreduced).
+Both maps take row ``i`` of a Jacobian of an image input (:mod:`jacgui.core.images`) and return
+an ``(H, W)`` array; channels combine by the image rule's one policy.
 
-- :func:`saliency` is ``|d f_i / d x|`` (Simonyan et al. 2014); colour channels are reduced by
-  their **max** by default (a pixel is salient if any channel is), or by **sum**.
-- :func:`gradient_times_input` is ``x * d f_i / d x`` (signed), channels reduced by **sum** by
-  default: its total over the image is the first-order estimate of ``f_i(x) - f_i(0)``, so it
-  says which pixels pushed the output up or down relative to a black image.
+- :func:`saliency` is ``|d f_i / d x|`` (Simonyan et al. 2014), the largest magnitude over a
+  pixel's channels (a pixel is salient if any channel is).
+- :func:`gradient_times_input` is ``x * d f_i / d x`` (signed), summed over channels: its total
+  over the image is the first-order estimate of ``f_i(x) - f_i(0)``, so it says which pixels
+  pushed the output up or down relative to a black image.
 """
 
 from __future__ import annotations
@@ -15,20 +15,27 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import JacguiError
+from ..images import ImageLayout, image_layout
 from ..job import JacobianResult
 
-REDUCTIONS = ("max", "sum", "none")
+
+def saliency(result: JacobianResult, row: int) -> np.ndarray:
+    """``|J[row]|`` as an ``(H, W)`` map (largest magnitude over channels)."""
+    return _layout(result).reduce(_row(result, row), signed=False)
 
 
-def saliency(result: JacobianResult, row: int, reduce: str = "max") -> np.ndarray:
-    """``|J[row]|`` shaped like the input image, channels reduced by ``reduce``."""
-    return _as_image(np.abs(_row(result, row)), result.input_shape, reduce)
-
-
-def gradient_times_input(result: JacobianResult, row: int, reduce: str = "sum") -> np.ndarray:
-    """``J[row] * x`` shaped like the input image, channels reduced by ``reduce``."""
+def gradient_times_input(result: JacobianResult, row: int) -> np.ndarray:
+    """``J[row] * x`` as an ``(H, W)`` map (summed over channels)."""
     values = _row(result, row) * np.asarray(result.point, dtype=np.float64).reshape(-1)
-    return _as_image(values, result.input_shape, reduce)
+    return _layout(result).reduce(values, signed=True)
+
+
+def _layout(result: JacobianResult) -> ImageLayout:
+    layout = image_layout(tuple(result.input_shape))
+    if layout is None:
+        raise JacguiError(f"input {result.input_name!r} with shape {tuple(result.input_shape)} "
+                          "is not an image")
+    return layout
 
 
 def _row(result: JacobianResult, row: int) -> np.ndarray:
@@ -36,12 +43,3 @@ def _row(result: JacobianResult, row: int) -> np.ndarray:
     if not -m <= row < m:
         raise JacguiError(f"output index {row} is out of range: there are {m}")
     return np.asarray(result.matrix[row], dtype=np.float64)
-
-
-def _as_image(values: np.ndarray, shape: tuple[int, ...], reduce: str) -> np.ndarray:
-    if reduce not in REDUCTIONS:
-        raise JacguiError(f"unknown channel reduction {reduce!r}; use {', '.join(REDUCTIONS)}")
-    image = values.reshape(shape)
-    if image.ndim == 3 and reduce != "none":
-        return image.max(axis=2) if reduce == "max" else image.sum(axis=2)
-    return image

@@ -28,7 +28,6 @@ class ImageMap:
     kind: str
     output_label: str
     values: np.ndarray  # (H, W)
-    reduce: str
 
     def to_rows(self) -> list[list[Any]]:
         """The map as a table: row index, then one column per image column."""
@@ -42,7 +41,8 @@ class ImageMap:
     def to_dict(self) -> dict[str, Any]:
         """Arrays and metadata; ``primary`` names the main array."""
         return {"analysis": self.kind, "primary": "values", "output_label": self.output_label,
-                "channel_reduction": self.reduce, "values": self.values}
+                "channel_reduction": "sum" if self.kind == "gxi" else "max |.|",
+                "values": self.values}
 
 
 class SaliencyView(AnalysisView):
@@ -60,15 +60,12 @@ class SaliencyView(AnalysisView):
         self.kind = QtWidgets.QComboBox()
         for key, text in MAPS.items():
             self.kind.addItem(text, key)
-        self.reduce = QtWidgets.QComboBox()
-        for text in ("max", "sum"):
-            self.reduce.addItem(f"channels: {text}", text)
         self.opacity = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.opacity.setValue(70)
         self.opacity.setMaximumWidth(140)
         self.opacity.setToolTip("Opacity of the map over the input image")
-        for widget in (QtWidgets.QLabel("output"), self.output, self.kind, self.reduce,
+        for widget in (QtWidgets.QLabel("output"), self.output, self.kind,
                        QtWidgets.QLabel("  opacity"), self.opacity):
             self.controls.addWidget(widget)
         self.controls.addStretch(1)
@@ -93,7 +90,6 @@ class SaliencyView(AnalysisView):
         self._map: ImageMap | None = None
         self.output.currentIndexChanged.connect(self._redraw)
         self.kind.currentIndexChanged.connect(self._redraw)
-        self.reduce.currentIndexChanged.connect(self._redraw)
         self.opacity.valueChanged.connect(self._on_opacity)
         self._on_opacity(self.opacity.value())
 
@@ -132,10 +128,12 @@ class SaliencyView(AnalysisView):
     @QtCore.Slot()
     def _redraw(self, *_: object) -> None:
         from jacgui.core.analysis import gradient_times_input, saliency
+        from jacgui.core.images import image_layout
 
         result = self._result
         row = self.output.currentIndex()
-        if result is None or row < 0 or len(result.input_shape) not in (2, 3):
+        layout = None if result is None else image_layout(tuple(result.input_shape))
+        if result is None or row < 0 or layout is None:
             self.base.clear()
             self.overlay.clear()
             self._map = None
@@ -143,13 +141,9 @@ class SaliencyView(AnalysisView):
             self.status.setText("The differentiated input is not image-shaped."
                                 if result is not None else "")
             return
-        kind, reduce = self.kind.currentData(), self.reduce.currentData()
-        channels = result.input_shape[2] if len(result.input_shape) == 3 else 1
-        self.reduce.setEnabled(channels > 1)
-        values = (saliency(result, row, reduce) if kind == "saliency"
-                  else gradient_times_input(result, row, "sum" if channels == 1 else reduce))
-        image = np.asarray(result.point, dtype=float).reshape(result.input_shape)
-        grey = image.mean(axis=2) if image.ndim == 3 else image
+        kind = self.kind.currentData()
+        values = saliency(result, row) if kind == "saliency" else gradient_times_input(result, row)
+        grey = layout.to_hwc(np.asarray(result.point, dtype=float)).mean(axis=2)
         finite = grey[np.isfinite(grey)]
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         self.base.setImage(grey, autoLevels=False, levels=(low, high if high > low else low + 1))
@@ -165,7 +159,7 @@ class SaliencyView(AnalysisView):
         self.colorbar.setColorMap(cmap)
         self.colorbar.setLevels(levels)
         label = result.output_labels[row]
-        self._map = ImageMap(kind, label, values, reduce)
+        self._map = ImageMap(kind, label, values)
         self.set_exportable(True)
         height, width = values.shape[:2]
         self.plot.setRange(xRange=(0, width), yRange=(0, height), padding=0)
