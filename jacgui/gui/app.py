@@ -37,6 +37,7 @@ from .menus import Actions, Commands, build_menus, fill_examples, fill_recent
 from .model_flow import ModelFlow
 from .model_panel import ModelPanel
 from .point_editor import PointActions, PointEditor
+from .result_notes import ResultNotes
 from .runner import EngineLink, JobRunner, describe_failure
 from .sensitivity_view import SensitivityMapView
 from .settings import APPLICATION, ORGANISATION, Settings
@@ -139,7 +140,8 @@ def build(link: EngineLink, settings: Settings | None = None, dialogs: Any = Non
     views = Views(
         model_panel=ModelPanel(state),
         compute_panel=ComputePanel(state, jacobian.compute_now, jacobian.cancel),
-        point_editor=point_editor, view_selector=view_selector, heatmap=heatmap,
+        point_editor=point_editor, view_selector=view_selector, notes=ResultNotes(state),
+        heatmap=heatmap,
         sensitivity=SensitivityMapView(state), analysis=analysis, inspector=inspector,
         view_value=ViewValueBox(state, heatmap))
 

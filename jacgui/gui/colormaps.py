@@ -14,6 +14,8 @@ import pyqtgraph as pg
 
 __all__ = [
     "DEFAULT_COLORMAP",
+    "MAGNITUDE_COLORMAP",
+    "colormap_for",
     "NAN_COLOR",
     "available_colormaps",
     "get_colormap",
@@ -22,6 +24,9 @@ __all__ = [
 ]
 
 DEFAULT_COLORMAP = "CET-D1"
+#: Magnitudes (|J|, error estimates, DGSM) are never negative: a diverging map would spend half
+#: its colours on values that cannot occur and put zero, the smallest value, in the middle.
+MAGNITUDE_COLORMAP = "viridis"
 
 # Cells without a finite value.  A mid grey lies on none of the maps below (their neutral centres
 # are near-white and their ends are saturated), so "no data" cannot be mistaken for a value.
@@ -39,6 +44,17 @@ _BREWER = {
 }
 _PYQTGRAPH_DIVERGING = ("CET-D1", "CET-D1A")
 _SEQUENTIAL = ("viridis", "magma")
+
+
+def colormap_for(preferred: str, magnitude: bool) -> str:
+    """The map to draw with: the user's ``preferred`` one, or a sequential one for magnitudes.
+
+    A sequential preference is kept for magnitudes too; only a diverging map is swapped for
+    :data:`MAGNITUDE_COLORMAP` when the values cannot be negative.
+    """
+    if magnitude and is_diverging(preferred):
+        return MAGNITUDE_COLORMAP
+    return preferred
 
 
 def available_colormaps() -> list[str]:

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 __all__ = ["HeatmapView", "VALUE_SCALES"]
 
 VALUE_SCALES = ("linear", "symlog")
+#: Matrices with at most this many cells carry their values as text: a 1×1 Jacobian is
+#: otherwise one coloured square that says nothing.
+LABELLED_CELLS = 32
 _FOREGROUND = "k"
 _ARROWS = {
     QtCore.Qt.Key.Key_Up: (-1, 0),
@@ -74,6 +77,7 @@ class HeatmapView(QtWidgets.QWidget):
         self._marker = SelectionMarker(lambda item: self._plot.addItem(item, ignoreBounds=True))
 
         self._bar = add_colorbar(self._image, self._plot, self._colormap, width=18)
+        self._value_labels: list[pg.TextItem] = []
 
         self._hover_label = QtWidgets.QLabel()
         self._hover_label.setFont(
@@ -122,6 +126,7 @@ class HeatmapView(QtWidgets.QWidget):
             self._matrix = None
             self._frame = None
             self._image.clear()
+            self._update_value_labels()
             self._left.set_labels(())
             self._bottom.set_labels(())
             self._set_titles("output", "input", title)
@@ -359,6 +364,30 @@ class HeatmapView(QtWidgets.QWidget):
         if self._matrix is not None:
             apply_matrix(self._image, self._bar, self._matrix,
                          colormaps.is_diverging(self._colormap), self._value_scale)
+        self._update_value_labels()
+
+    def value_labels(self) -> list[str]:
+        """The texts written on the cells (row-major; empty for larger matrices)."""
+        return [item.textItem.toPlainText() for item in self._value_labels]
+
+    def _update_value_labels(self) -> None:
+        matrix = self._matrix
+        cells = 0 if matrix is None or matrix.size > LABELLED_CELLS else matrix.size
+        while len(self._value_labels) > cells:
+            self._plot.removeItem(self._value_labels.pop())
+        while len(self._value_labels) < cells:
+            # A light box behind dark text reads on every colour of every map.
+            item = pg.TextItem(color="k", anchor=(0.5, 0.5), fill=pg.mkBrush(255, 255, 255, 190))
+            item.setZValue(15)
+            self._plot.addItem(item, ignoreBounds=True)
+            self._value_labels.append(item)
+        if not cells:
+            return
+        for index, item in enumerate(self._value_labels):
+            row, col = divmod(index, matrix.shape[1])
+            value = float(matrix[row, col])
+            item.setText(f"{value:.4g}" if np.isfinite(value) else "no data")
+            item.setPos(col + 0.5, row + 0.5)
 
 
 def _label(labels: tuple[str, ...], index: int) -> str:

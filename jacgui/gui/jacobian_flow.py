@@ -161,8 +161,6 @@ class JacobianFlow(QObject):
             self._pending = None
             self._state.set_job(JobStatus(outcome="done"))
             self._state.set_result(value, context)
-            for warning in getattr(value, "warnings", ()):
-                self._state.inform(warning)
             self._pump_live_after_answer()
         elif kind == CROSS_CHECK and context == self._state.cell:
             self._state.set_cross_check(value)

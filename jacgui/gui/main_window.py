@@ -40,6 +40,7 @@ class Views:
     compute_panel: QWidget
     point_editor: QWidget
     view_selector: QWidget
+    notes: QWidget
     heatmap: QWidget
     sensitivity: QWidget
     analysis: QWidget
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
         page.setContentsMargins(0, 0, 0, 0)
         page.setSpacing(0)
         page.addWidget(self.views.view_selector)
+        page.addWidget(self.views.notes)
         page.addWidget(self.views.heatmap, 1)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
+from .. import colormaps
 from ..heatmap import HeatmapView
 from .base import carrier_for
 from .jobs import agreement_job
@@ -59,6 +60,8 @@ class AgreementView(CancellableTaskView):
         self.body.addWidget(self.pictures)
         for view in (self.difference, self.error):
             view.cell_clicked.connect(self.cell_clicked)
+        # An error estimate is a magnitude: sequential colours, zero at the dark end.
+        self.error.set_colormap(colormaps.MAGNITUDE_COLORMAP)
         self.status.setText("Press Compare to compute the Jacobian by both methods.")
 
     def make_job(self) -> Any:  # noqa: D102

@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtWidgets
 from jacgui.core import views
 from jacgui.core.errors import JacguiError
 
+from .. import colormaps
 from ..heatmap import HeatmapView
 from ..state import WindowState
 
@@ -34,6 +35,8 @@ VIEWS: dict[str, tuple[str, str]] = {
     "scaled": ("Scaled by σ_j", "σ_j·J"),
     "row": ("Row-normalised", "row-normalised J"),
 }
+#: Views whose values are never negative: drawn with a sequential colour map.
+MAGNITUDE_VIEWS = frozenset({"abs"})
 _TITLES = {  # short: a pyqtgraph title is never narrower than its text
     "abs": "|J|: magnitude of ∂f_i/∂x_j",
     "elasticity": "Elasticity (x_j/f_i)·∂f_i/∂x_j: % per %",
@@ -139,8 +142,9 @@ class ViewHeatmap(HeatmapView):
     @QtCore.Slot()
     def _on_view_changed(self) -> None:
         view = self._state.view
-        if view.colormap != self.colormap():
-            self.set_colormap(view.colormap)
+        colormap = colormaps.colormap_for(view.colormap, magnitude=view.key in MAGNITUDE_VIEWS)
+        if colormap != self.colormap():
+            self.set_colormap(colormap)
         if view.value_scale != self.value_scale():
             self.set_value_scale(view.value_scale)
         self._show()
