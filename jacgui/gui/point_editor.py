@@ -186,6 +186,8 @@ class PointEditor(QWidget):
         values = self._state.point.value(name).reshape(-1)
         if not np.array_equal(values, self.table_model.values()):
             self.table_model.set_values(values)
+        if not live:
+            self.table_model.clear_marks()
         self._sync_slider(recenter=not live)
         self._update_image()
 

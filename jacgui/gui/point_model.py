@@ -93,6 +93,14 @@ class PointTableModel(QAbstractTableModel):
         """The input being edited."""
         return self._spec
 
+    def clear_marks(self) -> None:
+        """Forget refused entries (a value was accepted since: the mark has done its job)."""
+        if self._bad:
+            rows = list(self._bad)
+            self._bad = {}
+            for row in rows:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, 1))
+
     def bad_rows(self) -> dict[int, str]:
         """Rows whose last typed value was refused, with the reason."""
         return dict(self._bad)

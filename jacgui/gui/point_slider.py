@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QWidget
 
 from .point_model import format_value
 
@@ -31,6 +31,8 @@ class ValueSlider(QWidget):
         self._lo, self._hi = 0.0, 1.0
         self.label = QLabel("—", self)
         self.label.setMinimumWidth(60)
+        # The text grows with the value's digits; it must never widen the dock (and the window).
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setRange(0, SLIDER_STEPS)
         self.slider.setEnabled(False)
@@ -39,8 +41,8 @@ class ValueSlider(QWidget):
         self.slider.valueChanged.connect(self._on_value)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.label)
-        row.addWidget(self.slider, 1)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.slider, 2)
 
     def show_value(self, name: str | None, value: float = 0.0, enabled: bool = False,
                    recenter: bool = False) -> None:
@@ -53,6 +55,7 @@ class ValueSlider(QWidget):
             self.label.setText("—")
             return
         self.label.setText(f"{name} = {format_value(value)}")
+        self.label.setToolTip(self.label.text())
         if recenter and not self.slider.isSliderDown():
             half = max(1.0, abs(value))
             self._lo, self._hi = value - half, value + half
