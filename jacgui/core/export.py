@@ -6,12 +6,12 @@ import csv
 import io
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .atomic import write_atomically
 from .errors import JacguiError
 from .job import JacobianResult
 
@@ -32,21 +32,7 @@ def save_result(result: JacobianResult, path: str | os.PathLike[str]) -> Path:
         raise JacguiError(f"cannot export to {suffix or 'a file without extension'!r}; "
                           f"use one of {', '.join(DATA_FORMATS)}")
     writer = {".npy": _write_npy, ".csv": _write_csv, ".npz": _write_npz, ".json": _write_json}
-    temporary: str | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=suffix + ".part")
-        os.close(handle)
-        writer[suffix](result, Path(temporary))
-        os.replace(temporary, path)
-        temporary = None
-    except OSError as error:
-        raise JacguiError(f"cannot write {path}: {error.strerror or error}") from None
-    finally:
-        # Whatever stopped the writer (a full disk, Ctrl+C, a bug), drop the partial file.
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
-    return path
+    return write_atomically(path, lambda temporary: writer[suffix](result, temporary))
 
 
 def result_metadata(result: JacobianResult) -> dict[str, Any]:

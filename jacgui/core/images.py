@@ -42,13 +42,6 @@ class ImageLayout:
     channels: int
     channels_last: bool = True
 
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """The input's own shape."""
-        if self.channels_last:
-            return (self.height, self.width, self.channels)
-        return (self.channels, self.height, self.width)
-
     def to_hwc(self, values: np.ndarray) -> np.ndarray:
         """``values`` (flat, or in the input's shape) as an ``(H, W, C)`` array."""
         flat = np.asarray(values).reshape(-1)

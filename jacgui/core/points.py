@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import PointError
+from .atomic import write_atomically
+from .errors import JacguiError, PointError
 from .images import image_layout
 from .spec import TensorInfo
 
@@ -88,23 +89,29 @@ def write_point(path: str | Path, values: Any, spec: TensorInfo) -> None:
     suffix = _suffix(path, POINT_SUFFIXES)
     array = validate_point(values, spec)
     labels = spec.element_labels()
-    try:
+
+    def write(temporary: Path) -> None:
         if suffix == ".npy":
-            np.save(path, array, allow_pickle=False)
+            with open(temporary, "wb") as stream:
+                np.save(stream, array, allow_pickle=False)
         elif suffix == ".npz":
-            np.savez(path, **{spec.name: array})
+            with open(temporary, "wb") as stream:
+                np.savez(stream, **{spec.name: array})
         elif suffix == ".csv":
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\n")
             writer.writerow(labels)
             # repr() is the shortest text that parses back to the same float64.
             writer.writerow([repr(float(v)) for v in array.ravel()])
-            path.write_text(buffer.getvalue(), encoding="utf-8")
+            temporary.write_text(buffer.getvalue(), encoding="utf-8")
         else:
-            data = {label: float(v) for label, v in zip(labels, array.ravel())}
-            path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise PointError(f"cannot write {path.name}: {exc.strerror or exc}") from None
+            data = {label: float(v) for label, v in zip(labels, array.ravel(), strict=True)}
+            temporary.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+    try:
+        write_atomically(path, write)
+    except JacguiError as exc:
+        raise PointError(str(exc)) from None
 
 
 def read_points(path: str | Path, spec: TensorInfo) -> np.ndarray:

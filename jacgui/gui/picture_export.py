@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from pyqtgraph.exporters import ImageExporter, SVGExporter
 from PySide6 import QtCore, QtGui
 
+from jacgui.core.atomic import write_atomically
+
 from .svg_fix import ensure_svg_export_works
 
 if TYPE_CHECKING:
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PICTURE_SUFFIXES", "export_picture", "export_png", "export_svg", "render_qimage",
-    "settle_layout", "titled",
+    "save_qimage", "settle_layout", "titled",
 ]
 
 PICTURE_SUFFIXES = (".png", ".svg")
@@ -39,7 +41,19 @@ def titled(view: HeatmapView, title: str) -> Iterator[None]:
         yield
     finally:
         view.set_title(previous)
+
+
 _SCREEN_DPI = 96.0
+
+
+def save_qimage(image: QtGui.QImage, path: str | Path) -> Path:
+    """Write ``image`` as a PNG at ``path``, whole or not at all (the one atomic writer)."""
+
+    def write(temporary: Path) -> None:
+        if not image.save(str(temporary), "PNG"):
+            raise OSError(f"Qt could not encode a PNG for {Path(path).name}")
+
+    return write_atomically(path, write)
 
 
 def export_png(view: HeatmapView, path: str | Path, scale: float = 2.0) -> Path:
@@ -66,9 +80,7 @@ def export_png(view: HeatmapView, path: str | Path, scale: float = 2.0) -> Path:
     dots_per_metre = round(_SCREEN_DPI * scale / 0.0254)
     image.setDotsPerMeterX(dots_per_metre)
     image.setDotsPerMeterY(dots_per_metre)
-    if not image.save(str(path), "PNG"):
-        raise OSError(f"could not write {path}")
-    return path
+    return save_qimage(image, path)
 
 
 def render_qimage(view: HeatmapView, scale: float = 2.0) -> QtGui.QImage:
@@ -114,9 +126,8 @@ def export_svg(view: HeatmapView, path: str | Path) -> Path:
     settle_layout()
     path = Path(path)
     exporter = SVGExporter(view.graphics_view().scene())
-    data = exporter.export(toBytes=True)
-    path.write_bytes(bytes(data))
-    return path
+    data = bytes(exporter.export(toBytes=True))
+    return write_atomically(path, lambda temporary: temporary.write_bytes(data))
 
 
 def export_picture(view: HeatmapView, path: str | Path, scale: float = 2.0) -> Path:

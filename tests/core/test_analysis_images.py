@@ -25,8 +25,22 @@ def test_rgb_saliency_is_the_channel_max_of_the_absolute_gradient():
     result = _result((4, 5, 3))
     grad = result.matrix[1].reshape(4, 5, 3)
     np.testing.assert_array_equal(saliency(result, 1), np.abs(grad).max(axis=2))
-    np.testing.assert_array_equal(saliency(result, 1, "sum"), np.abs(grad).sum(axis=2))
-    assert saliency(result, 0, "none").shape == (4, 5, 3)
+
+
+def test_channels_first_images_follow_the_same_rule():
+    # (C, H, W): element (c, r, k) sits at flat index c*H*W + r*W + k.
+    result = _result((3, 4, 5))
+    grad = result.matrix[0].reshape(3, 4, 5)
+    np.testing.assert_array_equal(saliency(result, 0), np.abs(grad).max(axis=0))
+    product = (result.matrix[0] * result.point).reshape(3, 4, 5)
+    np.testing.assert_allclose(gradient_times_input(result, 0), product.sum(axis=0), rtol=1e-15)
+
+
+def test_a_nan_channel_makes_its_pixel_nan():
+    result = _result((4, 5, 3))
+    result.matrix[0, 7] = np.nan  # pixel (0, 2), channel 1
+    assert np.isnan(saliency(result, 0)[0, 2]) and np.isnan(gradient_times_input(result, 0)[0, 2])
+    assert np.isfinite(saliency(result, 0)).sum() == 19
 
 
 def test_gradient_times_input_sums_channels_and_keeps_its_sign():
@@ -43,8 +57,8 @@ def test_grey_images_and_bad_rows():
     assert saliency(result, 0).shape == (6, 6)
     with pytest.raises(JacguiError, match="out of range"):
         saliency(result, 5)
-    with pytest.raises(JacguiError, match="channel reduction"):
-        saliency(result, 0, "mean")
+    with pytest.raises(JacguiError, match="is not an image"):
+        saliency(_result((3, 40)), 0)
 
 
 def test_json_has_null_for_nan_and_inf():

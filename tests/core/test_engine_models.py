@@ -70,7 +70,7 @@ def test_multi_input_output_selection_on_a_functional_model(loaded):
 def test_cnn_shapes_and_labels(loaded):
     result = jacobian(loaded["image"])
     assert result.shape == (2, 48)
-    assert result.input_labels[0] == "img[0,0,0]" and result.input_labels[-1] == "img[3,3,2]"
+    assert result.input_labels[0] == "[0,0,0]" and result.input_labels[-1] == "[3,3,2]"
     assert result.input_shape == (4, 4, 3)
 
 

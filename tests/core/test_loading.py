@@ -123,7 +123,7 @@ def test_image_labels(loaded):
     spec = loaded["image"].inputs[0]
     assert spec.shape == (4, 4, 3) and spec.is_image
     labels = spec.element_labels()
-    assert labels[0] == "img[0,0,0]" and labels[5] == "img[0,1,2]" and labels[-1] == "img[3,3,2]"
+    assert labels[0] == "[0,0,0]" and labels[5] == "[0,1,2]" and labels[-1] == "[3,3,2]"
 
 
 def test_lambda_needs_unsafe_and_loads_in_a_thread(models):

@@ -256,7 +256,7 @@ def test_point_from_image_errors(tmp_path):
         point_from_image(tmp_path / "bad.png", IMG)
     with pytest.raises(PointError, match="cannot read image"):
         point_from_image(tmp_path / "missing.png", IMG)
-    with pytest.raises(PointError, match="not image-shaped"):
+    with pytest.raises(PointError, match="is not an image"):
         point_from_image(_image(tmp_path / "ok.png"), X8)
 
 

@@ -10,13 +10,13 @@ import csv
 import json
 import math
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
+from ..atomic import write_atomically
 from ..errors import JacguiError
 
 ANALYSIS_FORMATS = (".csv", ".json", ".npz", ".npy")
@@ -93,18 +93,7 @@ def save_analysis(analysis: Exportable, path: str | os.PathLike[str]) -> Path:
     if suffix not in ANALYSIS_FORMATS:
         raise JacguiError(f"cannot export to {suffix or 'a file without extension'!r}; "
                           f"use one of {', '.join(ANALYSIS_FORMATS)}")
-    temporary = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=suffix + ".part")
-        os.close(handle)
-        _write(analysis, Path(temporary), suffix)
-        os.replace(temporary, path)
-    except OSError as error:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
-        raise JacguiError(f"cannot write {path}: {error.strerror or error}") from None
-    return path
+    return write_atomically(path, lambda temporary: _write(analysis, temporary, suffix))
 
 
 def _write(analysis: Exportable, path: Path, suffix: str) -> None:

@@ -148,7 +148,7 @@ class AnalysisView(QtWidgets.QWidget):
 
     def export_picture(self, path: str | Path, scale: float = 2.0) -> Path:
         """Write a PNG of :meth:`picture_widget` at ``scale`` times its screen size."""
-        from ..picture_export import settle_layout
+        from ..picture_export import save_qimage, settle_layout
 
         settle_layout()
         widget = self.picture_widget()
@@ -159,9 +159,7 @@ class AnalysisView(QtWidgets.QWidget):
         image.fill(QtGui.QColor("white"))
         # GraphicsView overrides render(); the QWidget version draws every child (stack-facts §4).
         QtWidgets.QWidget.render(widget, image)
-        if not image.save(str(path), "PNG"):
-            raise JacguiError(f"could not write {path}")
-        return Path(path)
+        return save_qimage(image, path)
 
     @QtCore.Slot()
     def ask_export_data(self) -> None:
