@@ -30,6 +30,7 @@ import numpy as np
 from .atomic import write_atomically
 from .errors import JacguiError, PointError
 from .images import image_layout
+from .labelled import csv_rows, is_number, label_order, read_text, to_number
 from .spec import TensorInfo
 
 POINT_SUFFIXES = (".npy", ".npz", ".csv", ".json")
@@ -195,11 +196,9 @@ def _reason(exc: BaseException) -> str:
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise PointError(f"{path.name} is not UTF-8 text") from None
-    except OSError as exc:
-        raise PointError(f"cannot read {path.name}: {exc.strerror or _reason(exc)}") from None
+        return read_text(path)
+    except JacguiError as exc:
+        raise PointError(str(exc)) from None
 
 
 def _load_array(path: Path, spec: TensorInfo) -> Any:
@@ -225,30 +224,27 @@ def _load_array(path: Path, spec: TensorInfo) -> Any:
 
 
 def _number(cell: Any, where: str) -> float:
-    if isinstance(cell, bool) or not isinstance(cell, (int, float, str)):
-        raise PointError(f"{where}: {str(cell)[:40]!r} is not a number")
     try:
-        return float(cell)
-    except (ValueError, OverflowError):
-        raise PointError(f"{where}: {str(cell)[:40]!r} is not a number") from None
+        return to_number(cell, where)
+    except JacguiError as exc:
+        raise PointError(str(exc)) from None
 
 
 def _csv_points(text: str, spec: TensorInfo, where: str) -> list[list[float]]:
     try:
-        rows = csv.reader(io.StringIO(text), strict=True)
-        rows = [row for row in rows if any(c.strip() for c in row)]
-    except csv.Error as exc:
-        raise PointError(f"{where} is not valid CSV: {exc}") from None
+        rows = csv_rows(text, where)
+    except JacguiError as exc:
+        raise PointError(str(exc)) from None
     if not rows:
         raise PointError(f"{where} is empty")
     order = None
     # A header holds no number at all; "1,2,abc" is a data row with a bad cell.
-    if not any(_is_number(c) for c in rows[0]):
-        order = _header_order([c.strip() for c in rows[0]], spec, where)
+    if not any(is_number(c) for c in rows[0]):
+        order = _header_order(rows[0], spec, where)
         rows = rows[1:]
     points = []
     for number, row in enumerate(rows, start=2 if order else 1):
-        values = [_number(c.strip(), f"{where} row {number}") for c in row]
+        values = [_number(c, f"{where} row {number}") for c in row]
         if order is not None:
             if len(values) != len(order):
                 raise PointError(
@@ -259,35 +255,12 @@ def _csv_points(text: str, spec: TensorInfo, where: str) -> list[list[float]]:
     return points
 
 
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
-
-
 def _header_order(header: list[str], spec: TensorInfo, where: str) -> list[int]:
     """Column index of each element label, after checking the header names the elements."""
-    labels = spec.element_labels()
-    unknown = [h for h in header if h not in labels]
-    missing = [lab for lab in labels if lab not in header]
-    if unknown or missing or len(set(header)) != len(header):
-        parts = []
-        if unknown:
-            parts.append("unknown names " + _names(unknown))
-        if missing:
-            parts.append("missing names " + _names(missing))
-        if not parts:
-            parts.append("repeated names")
-        raise PointError(f"{where} header does not match input {spec.name!r}: {'; '.join(parts)}")
-    return [header.index(lab) for lab in labels]
-
-
-def _names(names: list[str]) -> str:
-    # repr keeps odd names (empty, with newlines) visible and on one line.
-    shown = [n if n.isprintable() and n.strip() == n and n else repr(n) for n in names[:8]]
-    return ", ".join(shown) + (", …" if len(names) > 8 else "")
+    try:
+        return label_order(header, spec.element_labels())
+    except JacguiError as exc:
+        raise PointError(f"{where} header does not match input {spec.name!r}: {exc}") from None
 
 
 def _json_point(text: str, spec: TensorInfo, where: str) -> np.ndarray:

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import JacguiError
+from ..labelled import csv_rows, is_number, keyed, read_text, to_number
 from ..spec import TensorInfo
-from .labelled_files import csv_rows, is_number, keyed, read_text, to_number
 
 SAMPLING_METHODS = ("uniform", "lhs")
 
@@ -66,7 +66,8 @@ def sample_box(bounds: Any, n_samples: int, method: str = "uniform",
 
 def read_bounds(path: str | Path, spec: TensorInfo) -> np.ndarray:
     """Read per-element ``[low, high]`` bounds for input ``spec`` (see the module docstring)."""
-    path, text = read_text(path, "bounds")
+    path = Path(path)
+    text = read_text(path, "bounds", (".csv", ".json"))
     labels = spec.element_labels()
     try:
         pairs = _csv_pairs(text, labels) if path.suffix.lower() == ".csv" else _json_pairs(text, spec)

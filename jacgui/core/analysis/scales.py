@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import JacguiError
-from .labelled_files import csv_rows, is_number, keyed, read_text, to_number
+from ..labelled import csv_rows, is_number, keyed, read_text, to_number
 
 __all__ = ["check_scales", "read_scales"]
 
@@ -38,7 +38,8 @@ def check_scales(values: Any, size: int) -> np.ndarray:
 
 def read_scales(path: str | Path, labels: Sequence[str]) -> np.ndarray:
     """Read one σ per input from ``path`` (see the module docstring)."""
-    path, text = read_text(path, "scales")
+    path = Path(path)
+    text = read_text(path, "scales", (".csv", ".json"))
     try:
         values = _csv(text, labels) if path.suffix.lower() == ".csv" else _json(text, labels)
         return check_scales(values, len(labels))
