@@ -15,9 +15,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .cli import main as cli_main
 
         return cli_main(args)
+    # The engine process starts first, so its TensorFlow import overlaps Qt's start-up.
+    from .gui.engine_link import start_engine
+
+    link = start_engine()
     from .gui.app import main as gui_main
 
-    return gui_main(args)
+    return gui_main(args, link)
 
 
 if __name__ == "__main__":
