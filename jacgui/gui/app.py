@@ -51,6 +51,10 @@ MODEL_FILTERS = (
 )
 POINT_SUFFIXES = {".npy", ".npz", ".csv", ".json", ".png", ".jpg", ".jpeg"}
 
+#: The session :func:`main` runs, once built: hooks that drive or watch the real application
+#: (end-to-end tests, start-up probes) reach its state here.
+current_session: Session | None = None
+
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse the window's command line (without the program name)."""
@@ -337,7 +341,8 @@ def main(argv: Sequence[str] | None = None, link: EngineLink | None = None) -> i
     app = create_application()
     mark("app_created")
     install_message_filter()
-    session = build(link)
+    global current_session
+    session = current_session = build(link)
     install_excepthook(session.state)
     if os.environ.get("JACGUI_TIMING_FILE"):
         StartupProbe(session)
