@@ -223,3 +223,24 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "jacobian": _jacobian, "cross_check": _cross_check, "slice": _slice, "sweep": _sweep,
     "principal": _principal, "compare": _compare, "global": _global,
 }
+
+
+class SilentEngine:
+    """An engine that never answers: for windows that compute nothing (menus, layout)."""
+
+    def start(self, on_ready: Callable[[Any, BaseException | None], None]) -> None:
+        pass
+
+    def open_model(self, path: str, unsafe: bool,
+                   done: Callable[[Any, BaseException | None], None]) -> None:
+        pass
+
+    def submit(self, op: str, args: dict[str, Any], progress: Callable[[int, int], None],
+               done: Callable[[Any, BaseException | None], None]) -> int:
+        return 0
+
+    def cancel(self, job_id: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
