@@ -157,6 +157,10 @@ class LocalEngine:
         self._queue.put(None)
         self._thread.join(30)
 
+    def is_alive(self) -> bool:
+        """Whether the engine's thread still runs (after :meth:`close`: a job never stopped)."""
+        return self._thread.is_alive()
+
     def _work(self) -> None:
         while (task := self._queue.get()) is not None:
             task()
