@@ -78,6 +78,8 @@ class ModelFlow(QObject):
             self._trusted_code.add(Path(path).resolve())
         self._state.set_loading(True)
         self._state.inform(f"Opening {Path(path).name}…")
+        # The engine loads after the jobs it runs: the new model must not wait for them.
+        self._runner.cancel_all()
         self._runner.open_model(path, unsafe)
         return True
 

@@ -56,12 +56,14 @@ def compute_panel(session: Any) -> Any:
 
 
 def choose(session: Any, input: str | None = None, output: str | None = None) -> None:
-    """Pick the input and output to differentiate in the Model panel's combo boxes."""
+    """Pick the input and output to differentiate in the Model panel's combo boxes.
+
+    As with the mouse, an entry that is shown disabled (an integer input) cannot be picked.
+    """
     panel = model_panel(session)
     for combo, name in ((panel.input_combo, input), (panel.output_combo, output)):
-        if name is not None:
-            index = combo.findData(name)
-            assert index >= 0, f"{name} is not offered"
+        index = combo.findData(name) if name is not None else -1
+        if index >= 0 and combo.model().item(index).isEnabled():
             combo.setCurrentIndex(index)
 
 
