@@ -33,9 +33,10 @@ class ImportanceTable:
     def to_rows(self) -> list[list[Any]]:
         """Two labelled columns, inputs then outputs, separated by a blank row."""
         rows: list[list[Any]] = [["input", f"importance ({self.importance_of})"]]
-        rows += [[lab, float(v)] for lab, v in zip(self.input_labels, self.importance)]
+        rows += [[lab, float(v)] for lab, v in zip(self.input_labels, self.importance, strict=True)]
         rows += [[], ["output", "sensitivity (row norm)"]]
-        rows += [[lab, float(v)] for lab, v in zip(self.output_labels, self.sensitivity)]
+        rows += [[lab, float(v)]
+                 for lab, v in zip(self.output_labels, self.sensitivity, strict=True)]
         return rows
 
     def to_dict(self) -> dict[str, Any]:
@@ -54,6 +55,7 @@ class ImportanceView(AnalysisView):
     """
 
     export_name = "importance"
+    _HINT = "Compute a Jacobian to rank its inputs."
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__("Input importance and output sensitivity", parent)
@@ -79,7 +81,7 @@ class ImportanceView(AnalysisView):
         self._view_name = "∂f_i/∂x_j"
         self._row = 0
         self._table: ImportanceTable | None = None
-        self.status.setText("Compute a Jacobian to rank its inputs.")
+        self.status.setText(self._HINT)
 
     def set_data(self, result: JacobianResult | None, matrix: np.ndarray | None = None,
                  view_name: str = "∂f_i/∂x_j") -> None:
@@ -111,6 +113,7 @@ class ImportanceView(AnalysisView):
             self.outputs.clear()
             self._table = None
             self.set_exportable(False)
+            self.status.setText(self._HINT)  # not the previous model's most important input
             return
         row = self._row if self.scope.currentData() == "row" else None
         importance = input_importance(matrix, row)
