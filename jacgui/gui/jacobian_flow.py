@@ -150,6 +150,8 @@ class JacobianFlow(QObject):
         if (job.eta_seconds is not None and job.eta_seconds > LONG_JOB_SECONDS
                 and request is not None and not request.confirmed):
             self._runner.cancel(JACOBIAN)
+            # Asked once per job: its later chunks, already reported, must not ask again.
+            self._pending = None
             text = (f"{request.method} on this model will take about "
                     f"{format_duration(job.eta_seconds)} more ({total} chunks). Go on?")
             if self._confirm(text):
