@@ -356,6 +356,7 @@ def main(argv: Sequence[str] | None = None, link: EngineLink | None = None) -> i
     install_message_filter()
     global current_session
     session = current_session = build(link)
+    mark("window_built")
     install_excepthook(session.state)
     if os.environ.get("JACGUI_TIMING_FILE"):
         StartupProbe(session)

@@ -373,31 +373,41 @@ def test_python_models_run_only_after_the_user_trusts_them(qtbot: Any, make_sess
 
 
 STUCK_PY_MODEL = """
+import os
 import threading
 
 INPUT_SHAPE = (3,)
 
 
 def f(x):
-    threading.Event().wait()  # an endless loop inside the model: no cancel can reach it
-    return x
+    if os.path.exists({flag!r}):  # created once the model is loaded
+        threading.Event().wait()  # an endless loop inside the model: no cancel can reach it
+    return x * 2.0
 """
 
 
 def test_close_with_a_chunk_that_never_ends_exits_instead_of_hanging(tmp_path: Path) -> None:
     """A model stuck inside one chunk cannot be cancelled: closing gives up on it and exits 0.
 
-    This is the application as users run it: ``main()`` starts its engine process.
+    This is the application as users run it: ``main()`` starts its engine process. The model
+    loads normally and gets stuck in its first Jacobian: the flag that makes it hang is
+    created when loading has ended, before the window submits that Jacobian.
     """
+    flag = tmp_path / "stuck.flag"
     model = tmp_path / "stuck.py"
-    model.write_text(STUCK_PY_MODEL)
+    model.write_text(STUCK_PY_MODEL.format(flag=str(flag)))
     driver = """
         import sys
+        from pathlib import Path
         from PySide6.QtCore import QTimer
         from jacgui.gui import app
 
         def hook():
             session = app.current_session
+
+            def loaded(loading):
+                if not loading:
+                    Path(sys.argv[-1]).touch()
 
             def close():
                 print("closing", session.window.close(), flush=True)
@@ -407,13 +417,14 @@ def test_close_with_a_chunk_that_never_ends_exits_instead_of_hanging(tmp_path: P
                     print("stuck", flush=True)
                     QTimer.singleShot(200, close)
 
+            session.state.loading_changed.connect(loaded)
             session.runner.started.connect(on_started)
 
         app.create_application()
         QTimer.singleShot(0, hook)
-        sys.exit(app.main(sys.argv[1:]))
+        sys.exit(app.main(sys.argv[1:-1]))
     """
-    proc = _run(driver, tmp_path, str(model), "--unsafe", timeout=120)
+    proc = _run(driver, tmp_path, str(model), "--unsafe", str(flag), timeout=120)
     assert "stuck" in proc.stdout and "closing True" in proc.stdout
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert _stderr(proc) == ["jacgui: a computation did not stop; exiting without waiting for it"]
