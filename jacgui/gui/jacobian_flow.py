@@ -122,7 +122,8 @@ class JacobianFlow(QObject):
     def _pump_live(self) -> None:
         if (self._live_waiting and not self._runner.is_busy(JACOBIAN)
                 and not self._live_timer.isActive()):
-            self._live_timer.start()
+            # The interval is given each time: an answer restarts the timer with 0.
+            self._live_timer.start(LIVE_INTERVAL_MS)
             self.compute_now()
 
     @Slot()
