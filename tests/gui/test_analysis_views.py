@@ -134,3 +134,19 @@ def test_importance_bars_sort_toggle_and_export(qtbot: Any, analysis_window: Any
         view.ask_export_data()
     assert blocker.args[0].startswith("Saved")
     assert json.loads((tmp_path / "imp2.json").read_text())["analysis"] == "importance"
+
+
+def test_importance_of_a_jacobian_computed_while_hidden_is_drawn_when_shown(
+        qtbot: Any, analysis_window: Any) -> None:
+    session = analysis_window
+    start(qtbot, session, "power.keras")
+    view = session.analysis.importance
+    assert not view.isVisible()  # the Jacobian tab is in front
+    session.state.point.set("x", [2.0, 1.0, 3.0])
+    result = wait_result(qtbot, session, session.jacobian.compute_now)
+    norms = np.linalg.norm(result.matrix, axis=0)
+    np.testing.assert_allclose(view.analysis().importance, norms, rtol=1e-12)  # exportable
+    session.window.tabs.setCurrentWidget(session.analysis)
+    session.analysis.setCurrentWidget(view)
+    np.testing.assert_allclose(view.inputs.values, norms, rtol=1e-12)
+    assert list(view.inputs.shown) == list(np.argsort(-norms))
