@@ -1,4 +1,4 @@
-"""The real window on the bundled demo: a synthesized click and the arrow keys drive the inspector."""
+"""The real window on the bundled demo: a synthesized click and arrow keys drive the inspector."""
 
 from __future__ import annotations
 
