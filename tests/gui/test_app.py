@@ -246,10 +246,12 @@ def test_close_mid_computation_exits_cleanly(tmp_path: Path) -> None:
 
 
 def test_window_appears_before_the_engine(tmp_path: Path) -> None:
-    """The window is on screen, saying so, while the engine has not answered; no TensorFlow."""
+    """The window is on screen, saying so, while the engine has not answered; no TensorFlow.
+
+    How soon it is painted is measured by benchmarks/startup.py (target < 1 s), not here.
+    """
     script = """
-        import sys, time
-        t0 = time.perf_counter()
+        import sys
         from jacgui.gui import app
         qapp = app.create_application()
 
@@ -264,17 +266,15 @@ def test_window_appears_before_the_engine(tmp_path: Path) -> None:
         session.window.show()
         session.models.start(None)
         qapp.processEvents()
-        elapsed = time.perf_counter() - t0
-        print("tf" if "tensorflow" in sys.modules else "no-tf", f"{elapsed:.3f}",
-              session.window.placeholder.text(), flush=True)
+        print("tf" if "tensorflow" in sys.modules else "no-tf",
+              session.window.isVisible(), session.window.placeholder.text(), flush=True)
         session.window.close()
     """
     proc = _run(script, tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    flag, seconds, *text = proc.stdout.split()
-    assert flag == "no-tf"
+    flag, visible, *text = proc.stdout.split()
+    assert flag == "no-tf" and visible == "True"
     assert " ".join(text) == "Starting the engine…"
-    assert float(seconds) < 3.0  # target < 1 s on a desktop; loose for shared CI machines
 
 
 def test_real_demo_loads_and_computes(qtbot: Any, make_session: Any, real_engine: Any) -> None:
