@@ -4,12 +4,14 @@ Usage::
 
     QT_QPA_PLATFORM=offscreen python scripts/analysis_screenshots.py OUTDIR [--size 1280 800]
 
-Opens the oscillator, borehole and digit-classifier demos in a real window (settings in a
-temporary file), runs each analysis through the window's worker thread exactly as a click
-would, waits for its answer and saves ``grab()`` of the panel. Files written:
+Opens the oscillator, borehole and digit-classifier demos in a real window (built as the
+application builds it, with its engine process; settings in a temporary file), runs each
+analysis through the window's job runner exactly as a click would, waits for its answer and
+saves ``grab()`` of the panel. Files written:
 
-``view_elasticity.png`` and ``window_analysis.png`` (whole window), ``importance.png``, ``slice.png``, ``principal.png``,
-``agreement.png``, ``step_sweep.png``, ``global.png``, ``image_maps.png``.
+``view_elasticity.png`` and ``window_analysis.png`` (whole window), ``importance.png``,
+``slice.png``, ``principal.png``, ``agreement.png``, ``step_sweep.png``, ``global.png``,
+``image_maps.png``.
 """
 
 from __future__ import annotations
@@ -35,15 +37,20 @@ DOCS_NAMES = {"slice.png": "analysis_slice.png", "principal.png": "analysis_svd.
 _RENAME: dict[str, str] = {}
 
 
-def wait_for(signal: Any, start: Any = None, timeout_ms: int = TIMEOUT_MS) -> list[Any]:
-    """Call ``start()`` and run the event loop until ``signal`` fires; returns its arguments."""
+def wait_for(signal: Any, start: Any = None, accept: Any = None,
+             timeout_ms: int = TIMEOUT_MS) -> list[Any]:
+    """Call ``start()`` and run the event loop until ``signal`` fires with ``accept(*args)``.
+
+    Returns the arguments of that emission.
+    """
     from PySide6.QtCore import QEventLoop, QTimer
 
     loop, got = QEventLoop(), []
 
     def done(*args: Any) -> None:
-        got.append(args)
-        loop.quit()
+        if not got and (accept is None or accept(*args)):
+            got.append(args)
+            loop.quit()
 
     signal.connect(done)
     QTimer.singleShot(timeout_ms, loop.quit)
@@ -66,24 +73,26 @@ def settle(ms: int = 150) -> None:
     loop.exec()
 
 
-def open_model(window: Any, name: str) -> Any:
+def open_model(session: Any, name: str) -> Any:
     """Open a bundled model and wait for its Jacobian."""
     from jacgui._resources import resource_path
 
-    path = str(resource_path("models", name))
-    return wait_for(window.controller.result_ready, lambda: window.open_model(path))[0]
+    state = session.state
+    wait_for(state.result_changed, lambda: session.models.open(resource_path("models", name)),
+             lambda: state.result is not None)
+    return state.result
 
 
-def show(window: Any, view: Any) -> None:
+def show(session: Any, view: Any) -> None:
     """Bring an analysis tab to the front."""
-    window.tabs.setCurrentWidget(window.analysis)
-    window.analysis.setCurrentWidget(view)
+    session.window.tabs.setCurrentWidget(session.analysis)
+    session.analysis.setCurrentWidget(view)
 
 
-def run_view(window: Any, view: Any, start: Any = None) -> Any:
+def run_view(session: Any, view: Any, start: Any = None) -> Any:
     """Show ``view`` and wait for its analysis (started by showing it, or by ``start``)."""
     def go() -> None:
-        show(window, view)
+        show(session, view)
         if start is not None:
             start()
     return wait_for(view.analysis_ready, go)[0]
@@ -109,54 +118,56 @@ def main() -> int:
         _RENAME.update(DOCS_NAMES)
     args.outdir.mkdir(parents=True, exist_ok=True)
 
+    from jacgui.gui.engine_link import start_engine
+
+    link = start_engine()  # first: its TensorFlow import overlaps the window's start
+
     from jacgui.gui import app
+    from jacgui.gui.analysis.global_dialog import default_bounds
     from jacgui.gui.analysis.jobs import GlobalRequest
-    from jacgui.gui.main_window import MainWindow
     from jacgui.gui.settings import Settings
 
     app.create_application()
     app.install_message_filter()
     with tempfile.TemporaryDirectory() as folder:
-        window = MainWindow(settings=Settings.in_file(Path(folder) / "jacgui.ini"))
+        session = app.build(link, Settings.in_file(Path(folder) / "jacgui.ini"))
+        window, panel, out = session.window, session.analysis, args.outdir
         window.resize(*args.size)
         window.show()
-        window.controller.start()
-        panel, out = None, args.outdir
+        session.runner.start()
         try:
-            open_model(window, "oscillator.keras")
-            panel = window.analysis
-            window.heatmap.select_cell(6, 2)
-            window.view_selector.set_view("elasticity")
+            open_model(session, "oscillator.keras")
+            session.heatmap.select_cell(6, 2)
+            session.view_selector.set_view("elasticity")
             save(window, out / "view_elasticity.png")
-            window.view_selector.set_view("raw")
-            run_view(window, panel.slice)
+            session.view_selector.set_view("raw")
+            run_view(session, panel.slice)
             save(panel, out / "slice.png")
-            run_view(window, panel.principal)
+            run_view(session, panel.principal)
             save(panel, out / "principal.png")
             save(window, out / "window_analysis.png")
-            run_view(window, panel.sweep)
+            run_view(session, panel.sweep)
             save(panel, out / "step_sweep.png")
 
-            open_model(window, "borehole.keras")
-            window.heatmap.select_cell(0, 0)
-            show(window, panel.importance)
+            result = open_model(session, "borehole.keras")
+            session.heatmap.select_cell(0, 0)
+            show(session, panel.importance)
             save(panel, out / "importance.png")
-            run_view(window, panel.agreement, panel.agreement.run)
+            run_view(session, panel.agreement, panel.agreement.run)
             save(panel, out / "agreement.png")
-            from jacgui.gui.analysis.global_dialog import default_bounds
-
-            bounds = default_bounds(window.result.point)
-            request = GlobalRequest(bounds=bounds, n_samples=512, method="lhs", seed=1)
-            run_view(window, panel.global_, lambda: panel.global_.start(request))
+            request = GlobalRequest(bounds=default_bounds(result.point), n_samples=512,
+                                    method="lhs", seed=1)
+            run_view(session, panel.global_, lambda: panel.global_.start(request))
             save(panel, out / "global.png")
 
-            open_model(window, "digits_cnn.keras")
-            window.heatmap.select_cell(3, 0)
-            show(window, panel.images)
+            open_model(session, "digits_cnn.keras")
+            session.heatmap.select_cell(3, 0)
+            show(session, panel.images)
             panel.images.set_row(3)
             save(panel, out / "image_maps.png")
         finally:
             window.close()
+            session.runner.shutdown()
     return 0
 
 

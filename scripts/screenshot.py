@@ -5,8 +5,9 @@ Usage::
     QT_QPA_PLATFORM=offscreen python scripts/screenshot.py [MODEL] [-o docs/screenshot.png]
         [--cell ROW COL] [--size 1280 800]
 
-It loads the model, waits for the Jacobian and the cross-check of one selected cell, then
-saves ``window.grab()``. Settings go to a temporary file so the user's are not touched.
+It builds the window as the application does (with its engine process), loads the model,
+waits for the Jacobian and the cross-check of one selected cell, then saves
+``window.grab()``. Settings go to a temporary file so the user's are not touched.
 """
 
 from __future__ import annotations
@@ -31,19 +32,23 @@ def main() -> int:
     parser.add_argument("--size", nargs=2, type=int, default=(1280, 800), metavar=("W", "H"))
     args = parser.parse_args()
 
+    from jacgui.gui.engine_link import start_engine
+
+    link = start_engine()  # first: its TensorFlow import overlaps the window's start
+
     from PySide6.QtCore import QTimer
 
     from jacgui.gui import app
-    from jacgui.gui.main_window import MainWindow
     from jacgui.gui.settings import Settings
 
     qapp = app.create_application()
     app.install_message_filter()
+    status = {"code": 1, "selected": False, "saving": False}
     with tempfile.TemporaryDirectory() as folder:
-        window = MainWindow(settings=Settings.in_file(Path(folder) / "jacgui.ini"))
+        session = app.build(link, Settings.in_file(Path(folder) / "jacgui.ini"))
+        state, window = session.state, session.window
         window.resize(*args.size)
         window.show()
-        status = {"code": 1}
 
         def save() -> None:
             window.grab().save(args.output)
@@ -51,24 +56,29 @@ def main() -> int:
             status["code"] = 0
             window.close()
 
-        def on_result(result: object) -> None:
-            window.controller.result_ready.disconnect(on_result)
-            rows, cols = window.result.shape
-            row, col = min(args.cell[0], rows - 1), min(args.cell[1], cols - 1)
-            window.heatmap.select_cell(row, col)
-            window._on_cell_selected(row, col)
+        def on_result() -> None:
+            if state.result is None or status["selected"]:
+                return
+            status["selected"] = True
+            rows, cols = state.result.shape
+            session.heatmap.select_cell(min(args.cell[0], rows - 1), min(args.cell[1], cols - 1))
 
-        def fail(*message: object) -> None:
-            print("failed:", *message, file=sys.stderr)
-            window.close()
+        def on_check() -> None:
+            if state.cross_check is not None and not status["saving"]:
+                status["saving"] = True
+                QTimer.singleShot(300, save)  # let the inspector lay out its text
 
-        window.controller.result_ready.connect(on_result)
-        window.controller.cross_checked.connect(lambda _check: QTimer.singleShot(300, save))
-        window.controller.failed.connect(fail)
-        window.controller.model_failed.connect(fail)
-        QTimer.singleShot(0, lambda: window.start(args.model))
+        def on_notice(text: str, error: bool) -> None:
+            if error:
+                print("failed:", text, file=sys.stderr)
+                window.close()
+
+        state.result_changed.connect(on_result)
+        state.cross_check_changed.connect(on_check)
+        state.notice.connect(on_notice)
+        QTimer.singleShot(0, lambda: session.models.start(args.model))
         qapp.exec()
-        window.controller.shutdown()
+        session.runner.shutdown()
     return status["code"]
 
 

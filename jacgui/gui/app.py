@@ -24,12 +24,14 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from . import colormaps
 from . import help as help_dialogs
 from .actions import export as export_actions
 from .actions import points as point_actions
 from .analysis import AnalysisPanel, ViewHeatmap, ViewSelector, ViewValueBox
 from .compute_panel import ComputePanel
 from .dialogs import Dialogs
+from .heatmap import VALUE_SCALES
 from .inspector import CellInspector
 from .jacobian_flow import JacobianFlow
 from .main_window import MainWindow, Views
@@ -51,6 +53,10 @@ MODEL_FILTERS = (
     "Python model — runs the file's code (*.py);;All files (*)"
 )
 POINT_SUFFIXES = {".npy", ".npz", ".csv", ".json", ".png", ".jpg", ".jpeg"}
+
+#: The session :func:`main` runs, once built: hooks that drive or watch the real application
+#: (end-to-end tests, start-up probes) reach its state here.
+current_session: Session | None = None
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -107,8 +113,7 @@ def build(link: EngineLink, settings: Settings | None = None, dialogs: Any = Non
     state = WindowState()
     if memory_budget is not None:
         state.memory_budget = memory_budget
-    state.set_view(colormap=settings.heatmap_colormap(state.view.colormap),
-                   value_scale=settings.heatmap_value_scale(state.view.value_scale))
+    state.set_view(**_saved_colours(settings, state.view))
     runner = JobRunner(link)
     models = ModelFlow(state, runner, dialogs, settings)
     holder: dict[str, Any] = {}  # the window, once it exists (dialogs need a parent)
@@ -209,6 +214,18 @@ def build(link: EngineLink, settings: Settings | None = None, dialogs: Any = Non
         window.first_layout()
     return Session(window, state, runner, jacobian, models, settings, dialogs, actions, heatmap,
                    point_editor, inspector, analysis, status, view_selector)
+
+
+def _saved_colours(settings: Settings, default: Any) -> dict[str, str]:
+    """The colour map and value scale the user chose last, where this version knows them.
+
+    Settings written by another version, or edited by hand, fall back to the defaults.
+    """
+    colormap = settings.heatmap_colormap(default.colormap)
+    scale = settings.heatmap_value_scale(default.value_scale)
+    return {"colormap": colormap if colormap in colormaps.available_colormaps()
+            else default.colormap,
+            "value_scale": scale if scale in VALUE_SCALES else default.value_scale}
 
 
 def _examples() -> dict[str, Path]:
@@ -339,7 +356,9 @@ def main(argv: Sequence[str] | None = None, link: EngineLink | None = None) -> i
     app = create_application()
     mark("app_created")
     install_message_filter()
-    session = build(link)
+    global current_session
+    session = current_session = build(link)
+    mark("window_built")
     install_excepthook(session.state)
     if os.environ.get("JACGUI_TIMING_FILE"):
         StartupProbe(session)

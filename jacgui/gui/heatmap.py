@@ -10,7 +10,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from . import colormaps
 from .heatmap_axes import LabelAxis
-from .heatmap_colorbar import add_colorbar, apply_matrix
+from .heatmap_colorbar import add_colorbar, apply_matrix, clear_colorbar
 from .heatmap_item import JacobianImageItem, NanBackdrop, SelectionMarker
 from .heatmap_math import cell_at, color_levels
 
@@ -127,6 +127,7 @@ class HeatmapView(QtWidgets.QWidget):
             self._frame = None
             self._image.clear()
             self._update_value_labels()
+            clear_colorbar(self._bar)  # another model's scale must not stay beside nothing
             self._left.set_labels(())
             self._bottom.set_labels(())
             self._set_titles("output", "input", title)

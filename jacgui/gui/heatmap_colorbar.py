@@ -9,7 +9,7 @@ from PySide6 import QtGui
 from . import colormaps
 from .heatmap_math import color_levels, max_abs_finite, symlog, symlog_threshold, symlog_ticks
 
-__all__ = ["add_colorbar", "apply_matrix"]
+__all__ = ["add_colorbar", "apply_matrix", "clear_colorbar"]
 
 
 def add_colorbar(
@@ -87,6 +87,16 @@ def apply_matrix(
     image.setImage(data, autoLevels=False, levels=(low, high))
     bar.setLevels((low, high))
     _fit_axis(axis, low, high)
+
+
+def clear_colorbar(bar: pg.ColorBarItem) -> None:
+    """Back to the empty bar's plain ``-1 .. 1``: no matrix is shown, so no scale either."""
+    axis = bar.getAxis("right")
+    if axis._tickLevels is not None:
+        axis.setTicks(None)
+    if axis.labelText:
+        axis.setLabel(None)
+    bar.setLevels((-1.0, 1.0))
 
 
 def _fit_axis(axis: pg.AxisItem, low: float, high: float) -> None:

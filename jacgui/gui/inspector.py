@@ -109,7 +109,8 @@ class CellInspector(QtWidgets.QWidget):
                 line.setFrameShadow(QtWidgets.QFrame.Shadow.Sunken)
                 form.addRow(line)
             form.addRow(label, value)
-        self._names["elasticity"].setToolTip("(x_j / f_i) · ∂f_i/∂x_j: % change of f_i per % of x_j")
+        self._names["elasticity"].setToolTip(
+            "(x_j / f_i) · ∂f_i/∂x_j: % change of f_i per % of x_j")
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self._title)
@@ -120,6 +121,7 @@ class CellInspector(QtWidgets.QWidget):
         if state is not None:
             state.cell_changed.connect(self._on_cell)
             state.result_changed.connect(self._on_cell)
+            state.model_changed.connect(self._on_cell)  # another model: no cell, no result
             state.cross_check_changed.connect(self._on_cross_check)
 
     @QtCore.Slot()
@@ -217,8 +219,11 @@ class CellInspector(QtWidgets.QWidget):
         self.show_cross_check(None)
 
     def text(self, key: str) -> str:
-        """Text of one field (``value``, ``x_j``, ``f_i``, ``elasticity``, ``error``, ``check``,
-        ``other``, ``difference``, ``relative``) or ``title``; for tests and copying."""
+        """Text of one field, or ``title``; for tests and copying.
+
+        Fields: ``value``, ``x_j``, ``f_i``, ``elasticity``, ``error``, ``check``, ``other``,
+        ``difference``, ``relative``.
+        """
         if key == "title":
             return self._title.text()
         return self._values[key].text()

@@ -122,7 +122,8 @@ class JacobianFlow(QObject):
     def _pump_live(self) -> None:
         if (self._live_waiting and not self._runner.is_busy(JACOBIAN)
                 and not self._live_timer.isActive()):
-            self._live_timer.start()
+            # The interval is given each time: an answer restarts the timer with 0.
+            self._live_timer.start(LIVE_INTERVAL_MS)
             self.compute_now()
 
     @Slot()
@@ -150,6 +151,8 @@ class JacobianFlow(QObject):
         if (job.eta_seconds is not None and job.eta_seconds > LONG_JOB_SECONDS
                 and request is not None and not request.confirmed):
             self._runner.cancel(JACOBIAN)
+            # Asked once per job: its later chunks, already reported, must not ask again.
+            self._pending = None
             text = (f"{request.method} on this model will take about "
                     f"{format_duration(job.eta_seconds)} more ({total} chunks). Go on?")
             if self._confirm(text):

@@ -11,7 +11,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from .actions.points import load_point_file
+from jacgui.core.errors import JacguiError
+from jacgui.core.messages import one_line
+
+from .actions.points import read_point_file
 from .runner import JobRunner
 from .state import EngineStatus, WindowState
 
@@ -75,6 +78,8 @@ class ModelFlow(QObject):
             self._trusted_code.add(Path(path).resolve())
         self._state.set_loading(True)
         self._state.inform(f"Opening {Path(path).name}…")
+        # The engine loads after the jobs it runs: the new model must not wait for them.
+        self._runner.cancel_all()
         self._runner.open_model(path, unsafe)
         return True
 
@@ -107,13 +112,27 @@ class ModelFlow(QObject):
         if not is_bundled(path):
             self.recent_changed.emit(self._settings.add_recent_model(path))
             self._settings.set_last_dir(path)
-        self._state.set_model(info, path)
+        # The start-up point is part of the model's first state, so that the first Jacobian
+        # is computed at it (not at the default point, and then again).
+        start_values, point_notice = self._startup_values(info)
+        self._state.set_model(info, path, start_values)
         self._state.inform(f"Loaded {Path(path).name}")
+        if point_notice:
+            self._state.inform(point_notice)
         if not any(spec.is_float for spec in info.inputs):
             self._state.report_error("This model has no floating-point input to differentiate")
-        if self._startup_point:
-            point, self._startup_point = self._startup_point, None
-            load_point_file(self._state, point)
+
+    def _startup_values(self, info: Any) -> tuple[dict[str, Any], str]:
+        """The start-up point (once) for the input the window differentiates, and a notice."""
+        path, self._startup_point = self._startup_point, None
+        spec = next((s for s in info.inputs if s.is_float), None)
+        if not path or spec is None:
+            return {}, ""
+        try:
+            values = read_point_file(path, spec)
+        except (JacguiError, OSError, ValueError) as exc:
+            return {}, f"Could not load the point: {one_line(exc)}"
+        return {spec.name: values}, f"Loaded point from {Path(path).name}"
 
     @Slot(str, str, bool)
     def _on_failed(self, path: str, message: str, needs_trust: bool) -> None:

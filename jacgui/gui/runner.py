@@ -117,8 +117,7 @@ class JobRunner(QObject):
         if self._closed:
             return
         self._closed = True
-        for kind in list(self._latest):
-            self.cancel(kind)
+        self.cancel_all()
         self._link.close()
 
     # -- models -------------------------------------------------------------------------------
@@ -167,6 +166,11 @@ class JobRunner(QObject):
         job = self._engine_jobs.get(request) if request is not None else None
         if job is not None:
             self._link.cancel(job)
+
+    def cancel_all(self) -> None:
+        """Stop the newest job of every kind that still runs."""
+        for kind in list(self._latest):
+            self.cancel(kind)
 
     def is_busy(self, kind: str) -> bool:
         """Whether the newest job of ``kind`` has not answered yet."""

@@ -265,11 +265,13 @@ class WindowState(QObject):
             self.loading = loading
             self.loading_changed.emit(loading)
 
-    def set_model(self, model: Any, path: str) -> None:
+    def set_model(self, model: Any, path: str,
+                  values: dict[str, np.ndarray] | None = None) -> None:
         """Show ``model`` (a ModelInfo) opened from ``path``, from a clean slate.
 
         The method, the heatmap view, the result, the selected cell and the undo history start
-        afresh; values typed earlier for the same file come back.
+        afresh; values typed earlier for the same file come back, and ``values`` (a start-up
+        point, by input name) take their place.
         """
         self._remember_point()
         self.model, self.model_path = model, path
@@ -284,6 +286,7 @@ class WindowState(QObject):
         defaults = {s.name: _default_value(model, s) for s in model.inputs}
         typed = {s.name: self._remembered[(path, s.name, s.shape)] for s in model.inputs
                  if (path, s.name, s.shape) in self._remembered}
+        typed.update(values or {})
         self.point.load(defaults, typed)
         self.model_changed.emit()
 

@@ -1,11 +1,13 @@
 """The real window on a real X server: ``python -m jacgui`` under Xvfb, driven with xdotool.
 
 Skipped when Xvfb or xdotool is missing (``.ci/run`` installs them when it runs as root).
-The app runs as its own process, exactly as a user starts it; the only addition is a
-``sitecustomize`` module on its ``PYTHONPATH`` that writes the window's state (result shape,
-screen position of heatmap cells, clicked cell, status line) to ``$JACGUI_E2E_DIR/state.json``
-after every paint. Everything the test does goes through the X server: mouse clicks, the
-Ctrl+E export dialog typed into, and Ctrl+Q. Every wait is a bounded poll.
+The app runs as its own process, exactly as a user starts it (its engine in a child process);
+the only addition is a ``sitecustomize`` module on its ``PYTHONPATH`` that reads the session
+``main()`` built (``jacgui.gui.app.current_session``) and writes the window's state (result
+shape, screen position of heatmap cells, clicked cell, status line) to
+``$JACGUI_E2E_DIR/state.json`` every 50 ms. Everything the test does goes through the X
+server: mouse clicks, the Ctrl+E export dialog typed into, and Ctrl+Q. Every wait is a bounded
+poll.
 """
 
 from __future__ import annotations
@@ -56,30 +58,30 @@ if _DIR:
     def _attach():
         from PySide6.QtCore import QEvent, QObject, QTimer
         from PySide6.QtWidgets import QApplication, QLineEdit
-        from jacgui.gui.main_window import MainWindow
 
-        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+        session = _app.current_session  # built by main() before its event loop runs this
+        window, heatmap = session.window, session.heatmap
         state = {"pid": os.getpid(), "clicked": None, "painted_result": False}
         path = os.path.join(_DIR, "state.json")
         last = [""]
 
         def cells():
-            result = window.heatmap.result()
+            result = heatmap.result()
             if result is None:
                 return {}
-            view = window.heatmap.graphics_view()
+            view = heatmap.graphics_view()
             m, n = result.shape
             out = {}
             _, top_r, top_c = result.max_abs_cell()
             state["strongest"] = f"{top_r},{top_c}"
             for r, c in {(0, 0), (m - 1, n - 1), (m // 2, n // 2), (top_r, top_c)}:
-                scene = window.heatmap.cell_scene_pos(r, c)
+                scene = heatmap.cell_scene_pos(r, c)
                 point = view.viewport().mapToGlobal(view.mapFromScene(scene))
                 out[f"{r},{c}"] = [point.x(), point.y()]
             return out
 
         def write():
-            result = window.heatmap.result()
+            result = heatmap.result()
             top_left = window.mapToGlobal(window.rect().topLeft())
             modal = QApplication.activeModalWidget()
             focus = QApplication.focusWidget()
@@ -102,17 +104,17 @@ if _DIR:
 
         class Painted(QObject):
             def eventFilter(self, watched, event):
-                if event.type() == QEvent.Type.Paint and window.heatmap.result() is not None:
+                if event.type() == QEvent.Type.Paint and heatmap.result() is not None:
                     state["painted_result"] = True
                 return False
 
         painted = Painted(window)
-        window.heatmap.graphics_view().viewport().installEventFilter(painted)
+        heatmap.graphics_view().viewport().installEventFilter(painted)
 
         def on_click(row, col):
             state["clicked"] = [row, col]
 
-        window.heatmap.cell_clicked.connect(on_click)
+        heatmap.cell_clicked.connect(on_click)
         timer = QTimer(window)
         timer.timeout.connect(write)
         timer.start(50)

@@ -10,9 +10,10 @@ import pytest
 from jacgui.core.handle import ModelHandle
 from jacgui.core.spec import TensorInfo
 
-from .conftest import ScriptedDialogs
+from .window_driver import LONG, start
 
-LONG = 60000
+__all__ = ["BIAS", "DIAGONAL", "LONG", "POWERS", "WEIGHTS", "analysis_window", "diagonal_model",
+           "linear_model", "power_model", "show_view", "start"]
 
 #: Exponents of the power-law model ``y_i = prod_j x_j ** P[i, j]``: elasticity == P everywhere.
 POWERS = np.array([[2.0, -1.0, 0.5], [0.0, 3.0, -2.0]])
@@ -63,31 +64,19 @@ def diagonal_model() -> ModelHandle:
 
 
 @pytest.fixture
-def analysis_window(qtbot: Any, backend: Any, settings: Any) -> Any:
-    """The main window with the analysis models added to the fake backend."""
-    from jacgui.gui.main_window import MainWindow
-
-    backend.models.update({"power.keras": power_model(), "linear.keras": linear_model(),
-                           "diagonal.keras": diagonal_model()})
-    win = MainWindow(settings=settings, backend=backend, dialogs=ScriptedDialogs())
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
+def analysis_window(qtbot: Any, engine_models: dict[str, Any], engine: Any,
+                    make_session: Any) -> Any:
+    """A window (its Session) with the analysis models added to the test engine."""
+    engine_models.update({"power.keras": power_model(), "linear.keras": linear_model(),
+                          "diagonal.keras": diagonal_model()})
+    return make_session(engine)
 
 
-def start(qtbot: Any, window: Any, model: str) -> Any:
-    """Start the window on ``model`` and wait for the first Jacobian."""
-    with qtbot.waitSignal(window.controller.result_ready, timeout=LONG) as blocker:
-        window.start(model)
-    return blocker.args[0]
-
-
-def show_view(qtbot: Any, window: Any, view: Any, start_call: Any = None) -> Any:
+def show_view(qtbot: Any, session: Any, view: Any, start_call: Any = None) -> Any:
     """Show an analysis tab and wait for the analysis it runs (or ``start_call`` runs)."""
     with qtbot.waitSignal(view.analysis_ready, timeout=LONG) as blocker:
-        window.tabs.setCurrentWidget(window.analysis)
-        window.analysis.setCurrentWidget(view)
+        session.window.tabs.setCurrentWidget(session.analysis)
+        session.analysis.setCurrentWidget(view)
         if start_call is not None:
             start_call()
     return blocker.args[0]

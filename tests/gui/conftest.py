@@ -1,12 +1,13 @@
-"""Fixtures for the window tests: tiny in-memory models, a scripted backend and dialogs.
+"""Fixtures for the window tests: tiny in-memory models, an in-process engine, scripted dialogs
+and the window built by the application's own composition root.
 
 TensorFlow is imported once per session (about 3 s); every model here is built from weights
-in memory, so no test depends on the loaders or on files.
+in memory, so no test depends on the loaders or on files unless it says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,21 +16,42 @@ import pytest
 
 from jacgui.core.errors import ModelLoadError, UnsafeModelError
 from jacgui.core.handle import ModelHandle
-from jacgui.core.job import JacobianOptions
 from jacgui.core.spec import TensorInfo
 from jacgui.gui.dialogs import Dialogs
-from jacgui.gui.worker import Backend
+
+from .local_engine import LocalEngine
+
+#: Memory budget under which the medium model's Jacobian takes about 30 chunks.
+MEDIUM_BUDGET = 4 << 20
+#: Memory budget under which the slow model's Jacobian takes about 90 chunks.
+SLOW_BUDGET = 8 << 20
+
+
+def mlp_weights(sizes: list[int], seed: int) -> list[np.ndarray]:
+    """The float32 weights of :func:`make_mlp`'s layers."""
+    rng = np.random.default_rng(seed)
+    return [rng.normal(0, 1 / np.sqrt(a), (a, b)).astype("float32")
+            for a, b in zip(sizes[:-1], sizes[1:], strict=False)]
+
+
+def mlp_jacobian(sizes: list[int], seed: int, x: np.ndarray) -> np.ndarray:
+    """The analytic Jacobian of :func:`make_mlp`'s model at ``x``, by the chain rule in float64.
+
+    With ``h_k = tanh(h_{k-1} W_k)``: ``dh_k/dx = diag(1 - h_k**2) W_k^T dh_{k-1}/dx``.
+    """
+    h = np.asarray(x, dtype=np.float64)
+    jacobian = np.eye(h.size)
+    for w in mlp_weights(sizes, seed):
+        h = np.tanh(h @ w.astype(np.float64))
+        jacobian = (1.0 - h**2)[:, None] * (w.T.astype(np.float64) @ jacobian)
+    return jacobian
 
 
 def make_mlp(name: str, sizes: list[int], seed: int = 0, default: float = 0.5) -> ModelHandle:
     """A tanh MLP ``x (sizes[0],) -> y (sizes[-1],)`` as a :class:`ModelHandle`."""
     import tensorflow as tf
 
-    rng = np.random.default_rng(seed)
-    weights = [
-        tf.constant(rng.normal(0, 1 / np.sqrt(a), (a, b)).astype("float32"))
-        for a, b in zip(sizes[:-1], sizes[1:])
-    ]
+    weights = [tf.constant(w) for w in mlp_weights(sizes, seed)]
 
     def forward(inputs: Any) -> dict[str, Any]:
         h = tf.cast(inputs["x"], tf.float32)
@@ -68,36 +90,16 @@ def make_image_model() -> ModelHandle:
     )
 
 
-class FakeBackend(Backend):
-    """The real engine, but models come from a dict instead of files.
-
-    ``models`` maps a path to a :class:`ModelHandle`, or to an exception to raise.
-    """
-
-    def __init__(self, models: dict[str, Any]) -> None:
-        self.models = models
-        self.loads: list[tuple[str, bool]] = []
-
-    def load_model(self, path: str, unsafe: bool) -> Any:
-        self.loads.append((path, unsafe))
-        entry = self.models.get(path)
-        if entry is None:
-            raise ModelLoadError(f"{Path(path).name}: no such model")
-        if isinstance(entry, UnsafeModelError) and unsafe:
-            return self.models[path + "#trusted"]
-        if isinstance(entry, Exception):
-            raise entry
-        return entry
-
-
 class ScriptedDialogs(Dialogs):
-    """Dialogs that answer from attributes instead of asking."""
+    """Dialogs that answer from attributes instead of asking, and remember the questions."""
 
     def __init__(self) -> None:
         self.open_path: str | None = None
         self.save_answer: tuple[str, str] | None = None
         self.trust = False
         self.trust_questions: list[str] = []
+        self.confirm_answer = False
+        self.confirm_questions: list[str] = []
 
     def open_file(self, parent: Any, title: str, folder: str, filters: str) -> str | None:
         return self.open_path
@@ -105,36 +107,39 @@ class ScriptedDialogs(Dialogs):
     def open_folder(self, parent: Any, title: str, folder: str) -> str | None:
         return self.open_path
 
-    def save_file(self, parent: Any, title: str, folder: str, filters: str) -> tuple[str, str] | None:
+    def save_file(self, parent: Any, title: str, folder: str,
+                  filters: str) -> tuple[str, str] | None:
         return self.save_answer
+
+    def confirm(self, parent: Any, text: str) -> bool:
+        self.confirm_questions.append(text)
+        return self.confirm_answer
 
     def ask_trust(self, parent: Any, path: str, reason: str) -> bool:
         self.trust_questions.append(path)
         return self.trust
 
 
+#: Layer sizes of the small model (its analytic Jacobian: ``mlp_jacobian(SMALL, 0, x)``).
+SMALL = [4, 8, 3]
+
+
 @pytest.fixture(scope="session")
 def small_model() -> ModelHandle:
     """4 inputs -> 3 outputs; computes in milliseconds."""
-    return make_mlp("small", [4, 8, 3])
+    return make_mlp("small", SMALL)
 
 
 @pytest.fixture(scope="session")
 def slow_model() -> ModelHandle:
-    """A wide MLP whose Jacobian, under :data:`SLOW_OPTIONS`, takes seconds in many chunks."""
+    """A wide MLP whose Jacobian, under :data:`SLOW_BUDGET`, takes seconds in many chunks."""
     return make_mlp("slow", [1024, 4096, 4096, 4096, 1024], seed=2)
 
 
 @pytest.fixture(scope="session")
 def medium_model() -> ModelHandle:
-    """About 30 chunks and half a second under :data:`MEDIUM_OPTIONS`."""
+    """About 30 chunks and half a second under :data:`MEDIUM_BUDGET`."""
     return make_mlp("medium", [512, 2048, 2048, 2048, 512], seed=3)
-
-
-MEDIUM_OPTIONS = JacobianOptions(memory_budget=4 << 20)
-
-#: Small memory budget so that the slow model's Jacobian is split into many chunks.
-SLOW_OPTIONS = JacobianOptions(memory_budget=8 << 20)
 
 
 @pytest.fixture(scope="session")
@@ -143,9 +148,10 @@ def image_model() -> ModelHandle:
 
 
 @pytest.fixture
-def backend(small_model: ModelHandle, slow_model: ModelHandle, medium_model: ModelHandle,
-            image_model: ModelHandle) -> FakeBackend:
-    return FakeBackend({
+def engine_models(small_model: ModelHandle, slow_model: ModelHandle, medium_model: ModelHandle,
+                  image_model: ModelHandle) -> dict[str, Any]:
+    """What the test engine opens, by path (a fresh dict per test: tests may add models)."""
+    return {
         "small.keras": small_model,
         "medium.keras": medium_model,
         "slow.keras": slow_model,
@@ -153,7 +159,30 @@ def backend(small_model: ModelHandle, slow_model: ModelHandle, medium_model: Mod
         "broken.keras": ModelLoadError("broken.keras: not a zip file"),
         "lambda.keras": UnsafeModelError("lambda.keras contains a Lambda layer"),
         "lambda.keras#trusted": small_model,
-    })
+    }
+
+
+@pytest.fixture
+def engine(engine_models: dict[str, Any]) -> Iterator[LocalEngine]:
+    """The in-process engine over :func:`engine_models`."""
+    local = LocalEngine(engine_models)
+    yield local
+    local.close()
+
+
+def real_loader(path: str, unsafe: bool) -> ModelHandle:
+    """jacgui's own loader, for engines that open real files."""
+    from jacgui.core.loading import load_model
+
+    return load_model(path, unsafe=unsafe)
+
+
+@pytest.fixture
+def real_engine() -> Iterator[LocalEngine]:
+    """An in-process engine that opens real files with the real loader (nothing faked)."""
+    local = LocalEngine({}, loader=real_loader)
+    yield local
+    local.close()
 
 
 @pytest.fixture
@@ -163,13 +192,35 @@ def settings(tmp_path: Path) -> Any:
     return Settings.in_file(tmp_path / "jacgui.ini")
 
 
-@pytest.fixture
-def controller(qtbot: Any, backend: FakeBackend) -> Iterator[Any]:
-    from jacgui.gui.controller import Controller
+MakeSession = Callable[..., Any]
 
-    ctrl = Controller(backend)
-    ctrl.start()
-    with qtbot.waitSignal(ctrl.tf_ready, timeout=60000):
-        pass
-    yield ctrl
-    ctrl.shutdown()
+
+@pytest.fixture
+def make_session(qtbot: Any, settings: Any) -> Iterator[MakeSession]:
+    """``make_session(link, memory_budget=None, settings=None)``: a shown window over ``link``.
+
+    Built by :func:`jacgui.gui.app.build` exactly as the application builds it, with scripted
+    dialogs; nothing is started. Every session is shut down (engine closed) after the test.
+    """
+    from jacgui.gui.app import build
+
+    made: list[Any] = []
+
+    def make(link: Any, memory_budget: int | None = None, settings_: Any = None) -> Any:
+        session = build(link, settings_ if settings_ is not None else settings,
+                        ScriptedDialogs(), memory_budget=memory_budget)
+        qtbot.addWidget(session.window)
+        session.window.show()
+        made.append(session)
+        return session
+
+    yield make
+    for session in made:
+        session.runner.shutdown()
+        session.window.close()
+
+
+@pytest.fixture
+def session(engine: LocalEngine, make_session: MakeSession) -> Any:
+    """The window over :func:`engine`, nothing opened yet."""
+    return make_session(engine)

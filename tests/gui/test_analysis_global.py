@@ -18,12 +18,12 @@ __all__ = ["analysis_window"]
 
 def test_linear_model_mean_is_wt_and_std_is_zero(qtbot: Any, analysis_window: Any,
                                                  tmp_path: Path) -> None:
-    window = analysis_window
-    start(qtbot, window, "linear.keras")
-    view = window.analysis.global_
+    session = analysis_window
+    start(qtbot, session, "linear.keras")
+    view = session.analysis.global_
     bounds = np.array([[-1.0, 1.0], [0.0, 2.0], [-3.0, -1.0]])
     request = GlobalRequest(bounds=bounds, n_samples=40, method="lhs", seed=3, batch_size=16)
-    g = show_view(qtbot, window, view, lambda: view.start(request))
+    g = show_view(qtbot, session, view, lambda: view.start(request))
     assert view.state == "done" and g.n_samples == 40 and g.n_batches == 3
     np.testing.assert_allclose(g.mean, WEIGHTS.T, rtol=1e-6)
     np.testing.assert_allclose(g.std, 0.0, atol=1e-6)
@@ -48,9 +48,9 @@ def test_linear_model_mean_is_wt_and_std_is_zero(qtbot: Any, analysis_window: An
 
 def test_dialog_builds_the_request_and_reads_bounds(qtbot: Any, analysis_window: Any,
                                                     tmp_path: Path) -> None:
-    window = analysis_window
-    start(qtbot, window, "linear.keras")
-    view = window.analysis.global_
+    session = analysis_window
+    start(qtbot, session, "linear.keras")
+    view = session.analysis.global_
     view.open_dialog()
     dialog = view.dialog
     assert dialog.isVisible() and dialog.table.rowCount() == 3
@@ -74,36 +74,38 @@ def test_dialog_builds_the_request_and_reads_bounds(qtbot: Any, analysis_window:
     np.testing.assert_allclose(blocker.args[0].mean, WEIGHTS.T, rtol=1e-6)
 
 
-def test_cancel_mid_run_ends_cancelled(qtbot: Any, analysis_window: Any) -> None:
-    window = analysis_window
-    start(qtbot, window, "medium.keras")
-    view = window.analysis.global_
-    runner = window.analysis_runner
-    window.tabs.setCurrentWidget(window.analysis)
-    window.analysis.setCurrentWidget(view)
+def test_cancel_mid_run_ends_cancelled(qtbot: Any, analysis_window: Any, engine: Any) -> None:
+    session = analysis_window
+    start(qtbot, session, "medium.keras")
+    view = session.analysis.global_
+    runner = session.runner
+    session.window.tabs.setCurrentWidget(session.analysis)
+    session.analysis.setCurrentWidget(view)
     request = GlobalRequest(bounds=np.tile([0.0, 1.0], (512, 1)), n_samples=4000, seed=0,
                             batch_size=8)
-    with qtbot.waitSignal(runner.task_progress, timeout=LONG,
+    engine.hold_after_chunk = 1  # the run waits after its first batch: surely mid-run
+    with qtbot.waitSignal(runner.progress, timeout=LONG,
                           check_params_cb=lambda kind, done, total: done >= 1):
         view.start(request)
+    qtbot.waitUntil(engine.holding.is_set, timeout=LONG)
     assert view.state == "running" and view.cancel_button.isEnabled()
-    with qtbot.waitSignal(runner.task_cancelled, timeout=LONG):
+    with qtbot.waitSignal(runner.cancelled, timeout=LONG):
         view.cancel_button.click()
     assert view.state == "cancelled"
-    assert view.status.text().startswith("Cancelled after")
-    assert "of 500 batches" in view.status.text()
+    assert view.status.text().startswith("Cancelled after 1 of 500 batches")
     assert view.analysis() is None and not view.export_button.isEnabled()
     assert not view.cancel_button.isEnabled() and not view.bar.isVisible()
 
 
-def test_closing_mid_run_cancels_the_analysis(qtbot: Any, analysis_window: Any) -> None:
-    window = analysis_window
-    start(qtbot, window, "medium.keras")
-    view = window.analysis.global_
-    runner = window.analysis_runner
+def test_closing_mid_run_cancels_the_analysis(qtbot: Any, analysis_window: Any,
+                                              engine: Any) -> None:
+    session = analysis_window
+    start(qtbot, session, "medium.keras")
+    view = session.analysis.global_
     request = GlobalRequest(bounds=np.tile([0.0, 1.0], (512, 1)), n_samples=40000,
                             batch_size=8)
-    with qtbot.waitSignal(runner.task_progress, timeout=LONG):
-        view.start(request)
-    window.close()  # shutdown cancels the job; the thread stops after the running batch
-    assert not window.controller._thread.isRunning()
+    engine.hold_after_chunk = 1
+    view.start(request)
+    qtbot.waitUntil(engine.holding.is_set, timeout=LONG)
+    session.window.close()  # shutdown cancels the job; the engine stops after the running batch
+    assert not engine.is_alive()

@@ -15,14 +15,14 @@ __all__ = ["analysis_window"]
 
 def test_saliency_overlay_opacity_and_export(qtbot: Any, analysis_window: Any,
                                              tmp_path: Path) -> None:
-    window = analysis_window
-    result = start(qtbot, window, "image.keras")  # y = flatten(img) @ W: row i of J is W[:, i]
-    panel = window.analysis
+    session = analysis_window
+    result = start(qtbot, session, "image.keras")  # y = flatten(img) @ W: row i of J is W[:, i]
+    panel = session.analysis
     assert panel.isTabEnabled(panel.indexOf(panel.images))
-    assert window.tabs.isTabEnabled(1)  # the existing sensitivity map still works beside it
-    window.tabs.setCurrentWidget(panel)
+    assert session.window.tabs.isTabEnabled(1)  # the sensitivity map still works beside it
+    session.window.tabs.setCurrentWidget(panel)
     panel.setCurrentWidget(panel.images)
-    window.heatmap.select_cell(2, 5)
+    session.heatmap.select_cell(2, 5)
     view = panel.images
     assert view.output.currentIndex() == 2
     expected = np.abs(result.matrix[2]).reshape(8, 8)
@@ -42,7 +42,7 @@ def test_saliency_overlay_opacity_and_export(qtbot: Any, analysis_window: Any,
 
 
 def test_image_maps_tab_is_off_for_vector_inputs(qtbot: Any, analysis_window: Any) -> None:
-    window = analysis_window
-    start(qtbot, window, "linear.keras")
-    panel = window.analysis
+    session = analysis_window
+    start(qtbot, session, "linear.keras")
+    panel = session.analysis
     assert not panel.isTabEnabled(panel.indexOf(panel.images))

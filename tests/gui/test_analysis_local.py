@@ -1,4 +1,4 @@
-"""Slice, principal directions, AD vs FD and the step sweep, run through the window's worker."""
+"""Slice, principal directions, AD vs FD and the step sweep, run through the window's runner."""
 
 from __future__ import annotations
 
@@ -11,17 +11,18 @@ import numpy as np
 import pytest
 
 from .analysis_support import DIAGONAL, LONG, analysis_window, show_view, start  # noqa: F401
+from .window_driver import wait_result
 
 __all__ = ["analysis_window"]
 
 
 def test_slice_of_a_linear_model_is_its_tangent(qtbot: Any, analysis_window: Any,
                                                 tmp_path: Path) -> None:
-    window = analysis_window
-    result = start(qtbot, window, "linear.keras")
-    view = window.analysis.slice
-    window.heatmap.select_cell(1, 2)
-    s = show_view(qtbot, window, view)
+    session = analysis_window
+    result = start(qtbot, session, "linear.keras")
+    view = session.analysis.slice
+    session.heatmap.select_cell(1, 2)
+    s = show_view(qtbot, session, view)
     assert (s.row, s.col) == (1, 2) and view.picker.cell() == (1, 2)
     np.testing.assert_allclose(s.values, s.tangent, rtol=1e-12, atol=1e-12)
     assert s.derivative == pytest.approx(result.matrix[1, 2], rel=1e-6)
@@ -43,10 +44,10 @@ def test_slice_of_a_linear_model_is_its_tangent(qtbot: Any, analysis_window: Any
 
 def test_svd_of_a_diagonal_jacobian_and_moving_along_v1(qtbot: Any,
                                                          analysis_window: Any) -> None:
-    window = analysis_window
-    start(qtbot, window, "diagonal.keras")
-    view = window.analysis.principal
-    p = show_view(qtbot, window, view)
+    session = analysis_window
+    start(qtbot, session, "diagonal.keras")
+    view = session.analysis.principal
+    p = show_view(qtbot, session, view)
     np.testing.assert_allclose(p.singular_values, [3.0, 2.0, 0.5], rtol=1e-6)
     assert p.condition_number == pytest.approx(6.0, rel=1e-6)
     np.testing.assert_allclose(np.abs(p.input_directions[0]), [1, 0, 0], atol=1e-7)
@@ -62,19 +63,18 @@ def test_svd_of_a_diagonal_jacobian_and_moving_along_v1(qtbot: Any,
     view.amount.setValue(0.5)
     expected = np.array([1.0, 1.0, 1.0]) - 0.5 * p.input_directions[1 - 1]
     view.direction.setValue(1)
-    with qtbot.waitSignal(window.controller.result_ready, timeout=LONG) as blocker:
-        view.move_button.click()
-    np.testing.assert_allclose(window.point_editor.values(), expected)
-    np.testing.assert_allclose(blocker.args[0].point, expected, rtol=1e-6)
-    np.testing.assert_allclose(np.diag(blocker.args[0].matrix), DIAGONAL, rtol=1e-6)
+    moved = wait_result(qtbot, session, view.move_button.click)
+    np.testing.assert_allclose(session.point_editor.values(), expected)
+    np.testing.assert_allclose(moved.point, expected, rtol=1e-6)
+    np.testing.assert_allclose(np.diag(moved.matrix), DIAGONAL, rtol=1e-6)
 
 
 def test_ad_and_fd_agree_on_a_smooth_model(qtbot: Any, analysis_window: Any,
                                           tmp_path: Path) -> None:
-    window = analysis_window
-    result = start(qtbot, window, "small.keras")
-    view = window.analysis.agreement
-    a = show_view(qtbot, window, view, view.run_button.click)
+    session = analysis_window
+    result = start(qtbot, session, "small.keras")
+    view = session.analysis.agreement
+    a = show_view(qtbot, session, view, view.run_button.click)
     assert a.ad.shape == result.shape
     np.testing.assert_array_equal(view.difference.matrix(), a.ad - a.fd)
     np.testing.assert_array_equal(view.error.matrix(), a.fd_error)
@@ -84,9 +84,9 @@ def test_ad_and_fd_agree_on_a_smooth_model(qtbot: Any, analysis_window: Any,
     assert a.cell_name(a.max_abs_cell) in summary
     assert not view.cancel_button.isEnabled() and not view.bar.isVisible()
     # Clicking a cell of the difference map selects it in the main heatmap.
-    with qtbot.waitSignal(window.heatmap.selection_changed):
+    with qtbot.waitSignal(session.heatmap.selection_changed):
         view.cell_clicked.emit(2, 3)
-    assert window.heatmap.selected_cell() == (2, 3)
+    assert session.heatmap.selected_cell() == (2, 3) and session.state.cell == (2, 3)
     view.export_data(tmp_path / "cmp.csv")
     rows = list(csv.reader((tmp_path / "cmp.csv").open()))
     assert rows[0][0] == "AD - FD" and len(rows) == result.shape[0] + 1
@@ -94,11 +94,11 @@ def test_ad_and_fd_agree_on_a_smooth_model(qtbot: Any, analysis_window: Any,
 
 def test_step_sweep_on_log_axes_with_ad_and_default_step(qtbot: Any, analysis_window: Any,
                                                          tmp_path: Path) -> None:
-    window = analysis_window
-    start(qtbot, window, "power.keras")
-    view = window.analysis.sweep
-    window.heatmap.select_cell(1, 2)
-    s = show_view(qtbot, window, view)
+    session = analysis_window
+    start(qtbot, session, "power.keras")
+    view = session.analysis.sweep
+    session.heatmap.select_cell(1, 2)
+    s = show_view(qtbot, session, view)
     assert (s.row, s.col) == (1, 2) and s.dtypes == ("float64",)
     assert s.relative_steps.min() == pytest.approx(1e-12)
     assert s.relative_steps.max() == pytest.approx(1e-1)
@@ -123,13 +123,13 @@ def test_step_sweep_on_log_axes_with_ad_and_default_step(qtbot: Any, analysis_wi
 
 
 def test_only_the_newest_request_of_a_kind_is_answered(qtbot: Any, analysis_window: Any) -> None:
-    window = analysis_window
-    start(qtbot, window, "linear.keras")
-    view = window.analysis.slice
-    window.tabs.setCurrentWidget(window.analysis)
-    window.analysis.setCurrentWidget(view)
+    session = analysis_window
+    start(qtbot, session, "linear.keras")
+    view = session.analysis.slice
+    session.window.tabs.setCurrentWidget(session.analysis)
+    session.analysis.setCurrentWidget(view)
     qtbot.waitUntil(lambda: view.analysis() is not None, timeout=LONG)
-    runner = window.analysis_runner
+    runner = session.runner
     dropped = runner.dropped
     with qtbot.waitSignal(view.analysis_ready, timeout=LONG) as blocker:
         view.picker.set_cell(0, 1)

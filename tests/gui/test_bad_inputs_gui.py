@@ -14,22 +14,28 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from jacgui.core.job import JacobianOptions
-from jacgui.gui.worker import Backend
 from tests.bad_inputs import ROW_IDS, ROWS, Row, assert_mentions, assert_one_line
 from tests.core.conftest import loaded, models  # noqa: F401 - the session's shared test models
 
-from .conftest import ScriptedDialogs
-from .test_point_editor import type_into
+from .conftest import real_loader
+from .local_engine import LocalEngine
+from .window_driver import (
+    LONG,
+    Events,
+    choose,
+    choose_method,
+    model_panel,
+    open_from_menu,
+    status,
+    type_into,
+)
 
-LONG = 60000
 ROOT = Path(__file__).resolve().parents[2]
 TYPED = 1.25  # typed into row 1 of the previous model's point
 PREVIOUS = "textbook"  # f(x) = x**2 + 2x + 1 with inputs u, v, w: loads and computes in ms
@@ -37,74 +43,20 @@ PREVIOUS = "textbook"  # f(x) = x**2 + 2x + 1 with inputs u, v, w: loads and com
 GUI_MESSAGE_LIMIT = 320
 
 
-class Events:
-    """Everything the controller reports, in order, so a test can wait for the next outcome."""
-
-    def __init__(self, window: Any) -> None:
-        self.seen: list[tuple[str, Any]] = []
-        self.after = 0
-        c = window.controller
-        c.model_loaded.connect(lambda model: self.seen.append(("loaded", model)))
-        c.model_failed.connect(lambda path, text, trust: self.seen.append(("load-failed", text)))
-        c.result_ready.connect(lambda result: self.seen.append(("result", result)))
-        c.failed.connect(lambda text: self.seen.append(("failed", text)))
-        c.cancelled.connect(lambda job: self.seen.append(("cancelled", job)))
-
-    def mark(self) -> int:
-        return len(self.seen)
-
-    def next(self, qtbot: Any, since: int, kinds: tuple[str, ...]) -> tuple[str, Any]:
-        """The first event of ``kinds`` after position ``since`` (waits for it)."""
-
-        def found() -> int | None:
-            return next((i for i in range(since, len(self.seen)) if self.seen[i][0] in kinds),
-                        None)
-
-        qtbot.waitUntil(lambda: found() is not None, timeout=LONG)
-        index = found()
-        assert index is not None
-        self.after = index + 1  # where to look for what follows this event
-        return self.seen[index]
-
-
-class SharedPreviousBackend(Backend):
-    """The real loader, except that the "previous" model is loaded once per session.
-
-    Every row opens it twice (before the row and after, to see that it comes back); reusing
-    its handle (and its traced functions) saves about half a second per row.
-    """
-
-    def __init__(self, previous: str, handle: Any) -> None:
-        self.previous, self.handle = previous, handle
-
-    def load_model(self, path: str, unsafe: bool) -> Any:
-        return self.handle if path == self.previous else super().load_model(path, unsafe)
-
-
 @pytest.fixture
-def window(qtbot: Any, settings: Any, models: Any, loaded: Any) -> Any:  # noqa: F811
-    from jacgui.gui.main_window import MainWindow
+def window(make_session: Any, models: Any, loaded: Any) -> Any:  # noqa: F811
+    """The window over the real loader and engine.
 
-    backend = SharedPreviousBackend(str(models[PREVIOUS]), loaded[PREVIOUS])
-    win = MainWindow(settings=settings, backend=backend, dialogs=ScriptedDialogs())
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
-
-
-def _open(window: Any, path: Path) -> None:
-    """File > Open model… or File > Open SavedModel folder…, answered with ``path``."""
-    window.dialogs.open_path = str(path)
-    (window.actions.open_folder if path.is_dir() else window.actions.open).trigger()
-
-
-def _status(window: Any) -> str:
-    return window.statusBar().currentMessage()
+    The "previous" model is loaded once per session: every row opens it twice (before the row
+    and after, to see that it comes back); reusing its handle (and its traced functions) saves
+    about half a second per row.
+    """
+    engine = LocalEngine({str(models[PREVIOUS]): loaded[PREVIOUS]}, loader=real_loader)
+    return make_session(engine)
 
 
 def _assert_responsive(qtbot: Any, window: Any, events: Events) -> Any:
-    """F5 still computes: the worker thread and the event loop are alive."""
+    """F5 still computes: the engine and the event loop are alive."""
     mark = events.mark()
     window.actions.compute.trigger()
     kind, result = events.next(qtbot, mark, ("result", "failed"))
@@ -117,34 +69,33 @@ def test_gui_row(row: Row, models: Any, tmp_path: Path, qtbot: Any,  # noqa: F81
                  window: Any) -> None:
     case = row.build(tmp_path, models)
     previous = str(models[PREVIOUS])
+    state, dialogs = window.state, window.dialogs
     events = Events(window)
-    if case.method != "auto":
-        window.compute_panel.set_method(case.method)
     # A .py model is code: the window asks before running it; the scripted user says yes.
     is_code = case.model.suffix == ".py"
-    window.dialogs.trust = case.unsafe or is_code
+    dialogs.trust = case.unsafe or is_code
 
     # A good model with a typed value, as the user had it before trying the row.
     mark = events.mark()
-    window.start(previous, unsafe=True)  # our own .py test model: trusted up front
+    window.models.start(previous, unsafe=True)  # our own .py test model: trusted up front
     assert events.next(qtbot, mark, ("result", "failed"))[0] == "result"
     mark = events.mark()
     type_into(qtbot, window.point_editor, 1, str(TYPED))
     kind, before = events.next(qtbot, mark, ("result", "failed"))
     assert kind == "result" and before.point[1] == TYPED
-    window.last_error = ""
+    state.last_error = ""
 
     mark = events.mark()
-    _open(window, case.model)
+    open_from_menu(window, case.model)
     kind, payload = events.next(qtbot, mark, ("loaded", "load-failed"))
     if kind == "load-failed" and case.unsafe:
         # The window asked whether to trust the file; the scripted user said yes.
-        assert window.dialogs.trust_questions[-1:] == [str(case.model)], payload
+        assert dialogs.trust_questions[-1:] == [str(case.model)], payload
         kind, payload = events.next(qtbot, events.after, ("loaded", "load-failed"))
     if kind == "load-failed":
-        _check_load_error(row, case, window, payload, before)
-        assert window.controller.model.path == previous
-        assert window.heatmap.result() is before
+        _check_load_error(row, case, window, payload)
+        assert state.model_path == previous
+        assert window.heatmap.result() is before and state.result is before
         assert window.point_editor.values()[1] == TYPED
         assert _assert_responsive(qtbot, window, events).point[1] == TYPED
         return
@@ -153,9 +104,15 @@ def test_gui_row(row: Row, models: Any, tmp_path: Path, qtbot: Any,  # noqa: F81
     outcome = ("none", None)
     if any(spec.is_float for spec in model.inputs):
         outcome = events.next(qtbot, mark, ("result", "failed"))
+    if case.method != "auto":
+        # A new model starts from "auto"; the user then picks the row's method.
+        state.last_error = ""
+        mark = events.mark()
+        choose_method(window, case.method)
+        outcome = events.next(qtbot, mark, ("result", "failed"))
     if case.input is not None or case.output is not None:
         mark = events.mark()
-        window.model_panel.select(input=case.input, output=case.output)
+        choose(window, input=case.input, output=case.output)
         outcome = events.next(qtbot, mark, ("result", "failed"))
     if case.point is not None:
         if outcome[0] == "result" and row.stage == "point":
@@ -165,15 +122,15 @@ def test_gui_row(row: Row, models: Any, tmp_path: Path, qtbot: Any,  # noqa: F81
             outcome = events.next(qtbot, mark, ("result", "failed"))
         typed = window.point_editor.values().copy()
         mark = events.mark()
-        window.dialogs.open_path = str(case.point)
+        dialogs.open_path = str(case.point)
         window.actions.load_point.trigger()
         if row.stage == "point":
-            message = _status(window)
+            message = status(window)
             assert message.startswith("Could not load the point: "), message
             assert_one_line(message, GUI_MESSAGE_LIMIT)
             assert_mentions(message, row.gui_message or row.message)
             np.testing.assert_array_equal(window.point_editor.values(), typed)
-            assert window.controller.model is model
+            assert state.model is model
             _assert_responsive(qtbot, window, events)
             _assert_previous_comes_back(qtbot, window, events, previous)
             return
@@ -182,27 +139,27 @@ def test_gui_row(row: Row, models: Any, tmp_path: Path, qtbot: Any,  # noqa: F81
     if row.error is None:
         kind, result = outcome
         assert kind == "result", f"{row.id}: {result}"
-        assert window.last_error == "" and window.heatmap.result() is result
-        shown = window.model_panel.details.text() + " | " + " | ".join(result.warnings)
+        assert state.last_error == "" and window.heatmap.result() is result
+        shown = model_panel(window).details.text() + " | " + " | ".join(result.warnings)
         assert_mentions(shown, row.message)
         if row.check is not None:
             row.check(result, model)
     else:
         assert outcome[0] != "result", f"{row.id}: computed, but should fail"
-        message = window.last_error
+        message = state.last_error
         assert_one_line(message, GUI_MESSAGE_LIMIT)
         assert_mentions(message, row.gui_message or row.message)
-        assert window.banner.isVisible() and _status(window) == message
+        assert window.window.banner.isVisible() and status(window) == message
     _assert_previous_comes_back(qtbot, window, events, previous)
 
 
-def _check_load_error(row: Row, case: Any, window: Any, message: str, before: Any) -> None:
+def _check_load_error(row: Row, case: Any, window: Any, message: str) -> None:
     assert row.stage == "load", f"{row.id}: loading failed, expected at {row.stage}: {message}"
-    shown = window.last_error
+    shown = window.state.last_error
     assert shown == f"Could not open {case.model.name}: {message}", shown
     assert_one_line(shown, GUI_MESSAGE_LIMIT)
     assert_mentions(shown, row.gui_message or row.message)
-    assert window.banner.isVisible() and _status(window) == shown
+    assert window.window.banner.isVisible() and status(window) == shown
     asked = window.dialogs.trust_questions
     expected = [str(case.model)] if case.model.suffix == ".py" else []
     if row.error.__name__ == "UnsafeModelError":
@@ -213,7 +170,7 @@ def _check_load_error(row: Row, case: Any, window: Any, message: str, before: An
 def _assert_previous_comes_back(qtbot: Any, window: Any, events: Events, previous: str) -> None:
     """Reopening the earlier model works and brings back the value typed for it."""
     mark = events.mark()
-    _open(window, Path(previous))
+    open_from_menu(window, Path(previous))
     kind, result = events.next(qtbot, mark, ("result", "failed"))
     assert kind == "result", result
     assert window.point_editor.values()[1] == TYPED and result.point[1] == TYPED
@@ -226,7 +183,7 @@ def test_text_typed_into_a_cell_is_refused_and_the_value_kept(qtbot: Any, window
                                                              models: Any) -> None:  # noqa: F811
     events = Events(window)
     mark = events.mark()
-    window.start(str(models[PREVIOUS]), unsafe=True)  # our own .py test model
+    window.models.start(str(models[PREVIOUS]), unsafe=True)  # our own .py test model
     events.next(qtbot, mark, ("result",))
     mark = events.mark()
     type_into(qtbot, window.point_editor, 1, str(TYPED))
@@ -234,10 +191,11 @@ def test_text_typed_into_a_cell_is_refused_and_the_value_kept(qtbot: Any, window
     for text, reason in (("abc", "'abc' is not a number"), ("nan", "finite"), ("1e999", "finite"),
                          ("", "empty")):
         type_into(qtbot, window.point_editor, 1, text)
-        message = _status(window)
+        message = status(window)
         assert message.startswith("v: ") and reason in message, message
         assert_one_line(message)
         assert window.point_editor.values()[1] == TYPED
+        assert window.state.point.value(window.state.input_name)[1] == TYPED
         assert 1 in window.point_editor.table_model.bad_rows()
     _assert_responsive(qtbot, window, events)
 
@@ -245,7 +203,7 @@ def test_text_typed_into_a_cell_is_refused_and_the_value_kept(qtbot: Any, window
 # --- faults while a computation runs ----------------------------------------------------------
 
 # Twelve chunks at an 8 MiB budget; each takes milliseconds once traced, so the tests hold the
-# worker after the first chunk (GatedBackend) instead of hoping that it is still busy.
+# engine after the first chunk instead of hoping that it is still busy.
 SLOW_PY = """
 import numpy as np
 import tensorflow as tf
@@ -262,142 +220,106 @@ def f(x):
         h = tf.tanh(h @ w)
     return h[0]
 """
-HOLD_S = 60  # the longest the worker is held; a test that gets this far has failed anyway
-
-
-class GatedBackend(Backend):
-    """The real loader and engine; the first multi-chunk job pauses after its first chunk.
-
-    It resumes when the test sets ``gate`` or when the job is cancelled, so "in the middle of a
-    computation" is a state the test controls, not a race it hopes to win.
-    """
-
-    def __init__(self) -> None:
-        self.gate = threading.Event()
-        self.holding = threading.Event()
-        self._armed = True
-
-    def run_job(self, job: Any, progress: Any, cancel: Any) -> Any:
-        def gated(p: Any) -> None:
-            progress(p)
-            if self._armed and p.done == 1 and p.total > 1:
-                self._armed = False
-                self.holding.set()
-                for _ in range(HOLD_S * 20):  # bounded: 50 ms polls of the gate and the token
-                    if self.gate.wait(0.05) or cancel.cancelled:
-                        break
-
-        return super().run_job(job, gated, cancel)
+TWELVE_CHUNKS = 8 << 20  # the memory budget that splits SLOW_PY's Jacobian into 12 chunks
 
 
 @pytest.fixture
-def gated(qtbot: Any, settings: Any) -> Any:
-    from jacgui.gui.main_window import MainWindow
+def gated(make_session: Any) -> Any:
+    """The window over the real loader and engine; its next job holds after its first chunk.
 
-    backend = GatedBackend()
-    win = MainWindow(settings=settings, backend=backend, dialogs=ScriptedDialogs(),
-                     options=JacobianOptions(memory_budget=8 << 20))
-    qtbot.addWidget(win)
-    win.show()
-    yield win, backend
-    backend.gate.set()
-    win.close()
+    It goes on when the test sets ``engine.release`` or when the job is cancelled, so "in the
+    middle of a computation" is a state the test controls, not a race it hopes to win.
+    """
+    engine = LocalEngine({}, loader=real_loader)
+    engine.hold_after_chunk = 1
+    return make_session(engine, memory_budget=TWELVE_CHUNKS), engine
 
 
-def _start_held(qtbot: Any, window: Any, backend: GatedBackend, tmp_path: Path) -> Events:
-    """Open the 12-chunk model; returns while the worker holds it after chunk 1."""
+def _start_held(qtbot: Any, window: Any, engine: LocalEngine, tmp_path: Path) -> Events:
+    """Open the 12-chunk model; returns while the engine holds it after chunk 1."""
     slow = tmp_path / "slow.py"
     slow.write_text(SLOW_PY)
     events = Events(window)
-    window.start(str(slow), unsafe=True)  # our own test model: trusted, no question
-    qtbot.waitUntil(backend.holding.is_set, timeout=LONG)
-    assert window.controller.is_busy
+    window.models.start(str(slow), unsafe=True)  # our own test model: trusted, no question
+    qtbot.waitUntil(engine.holding.is_set, timeout=LONG)
+    assert window.runner.is_busy("jacobian") and window.state.job.busy
     return events
 
 
 def test_open_another_model_while_computing(qtbot: Any, gated: Any, tmp_path: Path,
                                             models: Any) -> None:  # noqa: F811
     """Opening stops the old model's Jacobian: the new model does not wait for it."""
-    window, backend = gated
-    events = _start_held(qtbot, window, backend, tmp_path)
+    window, engine = gated
+    events = _start_held(qtbot, window, engine, tmp_path)
     mark = events.mark()
     window.dialogs.trust = True  # PREVIOUS is a .py model: the user agrees to run it
-    _open(window, Path(models[PREVIOUS]))
-    backend.gate.set()  # let the old job go on, if opening did not stop it
+    open_from_menu(window, Path(models[PREVIOUS]))
+    engine.release.set()  # let the old job go on, if opening did not stop it
     kind, result = events.next(qtbot, mark, ("result", "failed"))
     assert kind == "result" and result.shape == (3, 3), f"{kind}: {result}"
-    qtbot.waitUntil(lambda: not window.controller.is_busy, timeout=LONG)
-    assert window.heatmap.result() is result and window.last_error == ""
-    assert [e[1].shape for e in events.seen[mark:] if e[0] == "result"] == [(3, 3)]
+    qtbot.waitUntil(lambda: not window.runner.is_busy("jacobian"), timeout=LONG)
+    assert window.heatmap.result() is result and window.state.last_error == ""
+    assert [r.shape for r in events.of("result", mark)] == [(3, 3)]
 
 
 def test_change_the_point_while_computing(qtbot: Any, gated: Any, tmp_path: Path) -> None:
-    window, backend = gated
-    events = _start_held(qtbot, window, backend, tmp_path)
-    held_job = window.controller.current_job_id
+    window, engine = gated
+    events = _start_held(qtbot, window, engine, tmp_path)
+    submitted = len(engine.received)
+    dropped = window.runner.dropped
     mark = events.mark()
     type_into(qtbot, window.point_editor, 3, "0.5")
     # The edit submits a new job (after the debounce), which cancels the held one.
-    qtbot.waitUntil(lambda: window.controller.current_job_id > held_job, timeout=LONG)
-    backend.gate.set()
+    qtbot.waitUntil(lambda: len(engine.received) > submitted, timeout=LONG)
+    engine.release.set()
     kind, result = events.next(qtbot, mark, ("result", "failed"))
     assert kind == "result", result
     assert result.point[3] == 0.5 and window.heatmap.result() is result
     assert window.point_editor.values()[3] == 0.5
-    assert [e[1].point[3] for e in events.seen if e[0] == "result"] == [0.5]
-    assert window.last_error == "" and window.controller.dropped_results == 0
+    assert [r.point[3] for r in events.of("result")] == [0.5]
+    # The held job's answer (its cancellation) was the only one superseded.
+    assert window.state.last_error == "" and window.runner.dropped == dropped + 1
 
 
 def test_cancel_while_computing_keeps_the_last_result(qtbot: Any, gated: Any,
                                                       tmp_path: Path) -> None:
-    window, backend = gated
-    events = _start_held(qtbot, window, backend, tmp_path)
+    window, engine = gated
+    events = _start_held(qtbot, window, engine, tmp_path)
     mark = events.mark()
     window.actions.cancel.trigger()
     kind, _ = events.next(qtbot, mark, ("result", "failed", "cancelled"))
     assert kind == "cancelled"
-    assert window.heatmap.result() is None and window.last_error == ""
-    assert _status(window) == "Computation cancelled"
+    assert window.heatmap.result() is None and window.state.last_error == ""
+    assert status(window) == "Computation cancelled"
     assert _assert_responsive(qtbot, window, events).shape == (512, 512)
 
 
 _CLOSE_DRIVER = """
     import sys
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-    from jacgui.core import engine
-    from jacgui.core.job import JacobianOptions
     from jacgui.gui import app
-    from jacgui.gui.main_window import MainWindow
+    from tests.gui.conftest import real_loader
+    from tests.gui.local_engine import LocalEngine
 
     # Hold the job after its first chunk until it is cancelled: the quit is surely mid-run.
-    real_run_job = engine.run_job
-
-    def held_run_job(job, progress=None, cancel=None):
-        def gated(p):
-            progress(p)
-            if p.done == 1 and p.total > 1:
-                for _ in range(1200):
-                    if cancel._event.wait(0.05):
-                        break
-        return real_run_job(job, gated, cancel)
-
-    engine.run_job = held_run_job
+    engine = LocalEngine({}, loader=real_loader)
+    engine.hold_after_chunk = 1
 
     def hook():
-        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
-        window.base_options = JacobianOptions(memory_budget=8 << 20)  # twelve chunks
+        session = app.current_session
+        session.state.memory_budget = 8 << 20  # twelve chunks
 
-        def quit_mid_run(done, total):
-            if done == 1 and window.isVisible():
-                print(f"quitting at {done}/{total} busy={window.controller.is_busy}", flush=True)
-                window.actions.quit.trigger()
+        def quit_mid_run(kind, done, total):
+            if kind == "jacobian" and done == 1 and session.window.isVisible():
+                busy = session.runner.is_busy("jacobian")
+                print(f"quitting at {done}/{total} busy={busy}", flush=True)
+                session.actions.quit.trigger()
 
-        window.controller.progress.connect(quit_mid_run)
+        session.runner.progress.connect(quit_mid_run)
 
     app.create_application()
     QTimer.singleShot(0, hook)
-    sys.exit(app.main(sys.argv[1:]))
+    sys.exit(app.main(sys.argv[1:], link=engine))
 """
 
 
@@ -414,7 +336,8 @@ def test_quit_while_computing_exits_cleanly(tmp_path: Path) -> None:
     """The real app, quit from its File menu mid-run: status 0 and not one byte on stderr.
 
     Run as a user would (no TF_CPP_MIN_LOG_LEVEL, no CUDA_VISIBLE_DEVICES): TensorFlow's
-    "failed call to cuInit" line once reached stderr on every machine without a GPU.
+    "failed call to cuInit" line once reached stderr on every machine without a GPU. The
+    engine is the in-process one: the job runs in the very process that quits.
     """
     slow = tmp_path / "slow.py"
     slow.write_text(SLOW_PY)

@@ -72,7 +72,8 @@ def send_mouse(view: HeatmapView, kind: QtCore.QEvent.Type, scene_pos: QtCore.QP
     local = QtCore.QPointF(gv.mapFromScene(scene_pos))
     left = QtCore.Qt.MouseButton.LeftButton
     button = QtCore.Qt.MouseButton.NoButton if kind == QtCore.QEvent.Type.MouseMove else left
-    buttons = left if kind == QtCore.QEvent.Type.MouseButtonPress else QtCore.Qt.MouseButton.NoButton
+    pressed = kind == QtCore.QEvent.Type.MouseButtonPress
+    buttons = left if pressed else QtCore.Qt.MouseButton.NoButton
     event = QtGui.QMouseEvent(kind, local, gv.viewport().mapToGlobal(local), button, buttons,
                               QtCore.Qt.KeyboardModifier.NoModifier)
     QtWidgets.QApplication.sendEvent(gv.viewport(), event)
@@ -314,7 +315,8 @@ def drawn_label_rects(axis) -> list[QtCore.QRectF]:
     finally:
         painter.end()
     if axis.label_layout() != "rotated":
-        return [painter.boundingRect(rect, int(flags), text) for rect, flags, text in specs[2] if text]
+        return [painter.boundingRect(rect, int(flags), text)
+                for rect, flags, text in specs[2] if text]
     metrics = QtGui.QFontMetricsF(axis.style["tickFont"])
     return [QtCore.QRectF(anchor.x() - metrics.height() / 2, anchor.y(),
                           metrics.height(), metrics.horizontalAdvance(text))
@@ -322,7 +324,7 @@ def drawn_label_rects(axis) -> list[QtCore.QRectF]:
 
 
 def assert_no_overlap(rects: list[QtCore.QRectF]) -> None:
-    for a, b in zip(rects, rects[1:]):
+    for a, b in zip(rects, rects[1:], strict=False):
         assert not a.intersects(b), (a, b)
 
 
@@ -343,7 +345,8 @@ def test_every_demo_input_label_shows_at_the_demo_width(qtbot, view: HeatmapView
     settle(qtbot, view)
     axis = view.plot_item().getAxis("bottom")
     per_column = view.plot_item().vb.width() / 5
-    assert per_column < QtGui.QFontMetricsF(axis.style["tickFont"]).horizontalAdvance("damping [N s/m]") + 8
+    metrics = QtGui.QFontMetricsF(axis.style["tickFont"])
+    assert per_column < metrics.horizontalAdvance("damping [N s/m]") + 8
     view.grab()
     assert axis.shown_indices() == [0, 1, 2, 3, 4]
     assert axis.label_layout() == "wrapped"
@@ -353,7 +356,8 @@ def test_every_demo_input_label_shows_at_the_demo_width(qtbot, view: HeatmapView
 
 
 @pytest.mark.parametrize(("width", "layout"), [(1000, "horizontal"), (300, "rotated")])
-def test_demo_labels_all_show_wide_and_narrow(qtbot, view: HeatmapView, width: int, layout: str) -> None:
+def test_demo_labels_all_show_wide_and_narrow(qtbot, view: HeatmapView, width: int,
+                                              layout: str) -> None:
     view.resize(width, 450)
     view.set_result(make_result(np.ones((20, 5)), input_labels=OSCILLATOR_INPUTS))
     axis = view.plot_item().getAxis("bottom")
@@ -369,7 +373,8 @@ def test_demo_labels_all_show_wide_and_narrow(qtbot, view: HeatmapView, width: i
         qtbot.waitUntil(lambda: axis.height() > longest)
 
 
-def test_rotated_labels_still_thin_when_columns_are_narrower_than_a_line(qtbot, view: HeatmapView) -> None:
+def test_rotated_labels_still_thin_when_columns_are_narrower_than_a_line(
+        qtbot, view: HeatmapView) -> None:
     labels = tuple(f"image[{i // 28},{i % 28},0]" for i in range(784))
     view.set_result(make_result(np.ones((10, 784)), input_labels=labels))
     settle(qtbot, view)

@@ -3,7 +3,8 @@
 The slider is driven through its real signals, as QSlider's own mouse handling does it:
 ``setSliderDown(True)`` (sliderPressed), ``setSliderPosition`` (sliderMoved + valueChanged)
 and ``setSliderDown(False)`` (sliderReleased). No timing is asserted; only which results the
-window shows, how many jobs ran, and that no function was traced again.
+window shows, how many jobs ran (and that none waited for another), and that no function was
+traced again.
 """
 
 from __future__ import annotations
@@ -11,131 +12,124 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pytest
 
 from jacgui.core.autodiff import TRACE_COUNTS
 
-from .conftest import MEDIUM_OPTIONS, ScriptedDialogs
-
-LONG = 60000
-
-
-@pytest.fixture
-def make_window(qtbot: Any, backend: Any, settings: Any) -> Any:
-    from jacgui.gui.main_window import MainWindow
-
-    made = []
-
-    def make(options: Any = None) -> Any:
-        win = MainWindow(settings=settings, backend=backend, dialogs=ScriptedDialogs(), options=options)
-        qtbot.addWidget(win)
-        win.show()
-        made.append(win)
-        return win
-
-    yield make
-    for win in made:
-        win.close()
-
-
-def open_and_compute(qtbot: Any, window: Any, model: str) -> Any:
-    with qtbot.waitSignal(window.controller.result_ready, timeout=LONG) as blocker:
-        window.start(model)
-    return blocker.args[0]
+from .conftest import MEDIUM_BUDGET
+from .window_driver import LONG, start, type_into
 
 
 class Display:
-    """Records every result the window shows."""
+    """Records every result the window shows, and every Jacobian job it starts."""
 
-    def __init__(self, window: Any) -> None:
-        self.window = window
+    def __init__(self, session: Any) -> None:
+        self.session = session
         self.results: list[Any] = []
-        window.controller.result_ready.connect(self.results.append)
+        self.jobs = 0
+        state = session.state
+        state.result_changed.connect(
+            lambda: self.results.append(state.result) if state.result is not None else None)
+        session.runner.started.connect(self._on_started)
+
+    def _on_started(self, kind: str) -> None:
+        if kind == "jacobian":
+            self.jobs += 1
 
     def shows(self, row: int, value: float) -> bool:
-        """Whether the heatmap shows the result at ``value`` and nothing more is coming."""
-        shown = self.window.heatmap.result()
-        controller = self.window.controller
-        return (not (controller.is_busy or controller.live_pending) and shown is not None
+        """Whether the heatmap shows the result at ``value`` and no job is running.
+
+        A result at the slider's newest value means that no live edit still waits: the job
+        that computed it started after the last move.
+        """
+        shown = self.session.heatmap.result()
+        return (not self.session.runner.is_busy("jacobian") and shown is not None
                 and float(shown.point[row]) == value)
 
 
-def drag(qtbot: Any, window: Any, row: int, positions: list[int], settle_every: int = 0) -> float:
-    """Drag the slider of ``row`` through ``positions``; returns the value it ends on.
+def drag(qtbot: Any, session: Any, display: Display, row: int, positions: list[int],
+         settle_every: int = 0) -> list[float]:
+    """Drag the slider of ``row`` through ``positions``; returns the values it took.
 
     With ``settle_every`` > 0, wait (for events, not time) after every that many moves until
-    the controller has started and finished the job they asked for, as a slow drag would.
+    the window shows the value the slider has, as a slow drag would.
     """
-    editor = window.point_editor
+    editor = session.point_editor
     editor.table.selectRow(row)
     slider = editor.slider
     assert slider.isEnabled()
+    values = []
     slider.setSliderDown(True)
     for k, position in enumerate(positions, 1):
         slider.setSliderPosition(position)
-        assert editor.is_live_change() is False  # only true while point_changed is emitted
+        values.append(float(editor.values()[row]))
         if settle_every and k % settle_every == 0:
-            qtbot.waitUntil(lambda: not (window.controller.is_busy or window.controller.live_pending),
-                            timeout=LONG)
+            qtbot.waitUntil(lambda v=values[-1]: display.shows(row, v), timeout=LONG)
     slider.setSliderDown(False)
-    return float(editor.values()[row])
+    return values
 
 
-def test_drag_shows_the_last_value_and_never_retraces(qtbot: Any, make_window: Any) -> None:
-    window = make_window()
-    open_and_compute(qtbot, window, "small.keras")
+def test_drag_shows_results_while_dragging_in_order_and_never_retraces(
+        qtbot: Any, session: Any, engine: Any) -> None:
+    start(qtbot, session, "small.keras")
     traces = TRACE_COUNTS.copy()
-    display = Display(window)
-    jobs_before = window.controller.current_job_id
+    display = Display(session)
+    dropped = session.runner.dropped
+    submitted = len(engine.in_flight_at_submit)
     positions = [500 + round(300 * np.sin(k / 4)) + k for k in range(1, 41)]
 
-    last = drag(qtbot, window, 1, positions, settle_every=4)
+    values = drag(qtbot, session, display, 1, positions, settle_every=4)
+    shown_while_dragging = len(display.results)
+    last = values[-1]
     qtbot.waitUntil(lambda: display.shows(1, last), timeout=LONG)
 
     requests = len(positions)
-    jobs = window.controller.current_job_id - jobs_before
-    assert requests // 4 <= jobs <= requests  # updated during the drag, not only after it
-    assert len(display.results) <= jobs
-    assert window.controller.dropped_results == 0  # a live job is never cancelled or thrown away
+    assert requests // 4 <= display.jobs <= requests
+    assert shown_while_dragging >= requests // 4  # updated during the drag, not only after it
+    assert len(display.results) <= display.jobs
+    # Jobs never pile up: each started when no other was in the engine.
+    assert engine.in_flight_at_submit[submitted:] == [0] * display.jobs
+    assert session.runner.dropped == dropped  # a live job is never cancelled or thrown away
+    # No stale result: the values shown are values the slider took, in the order it took them.
+    shown = [float(r.point[1]) for r in display.results]
+    moves = iter(values)
+    assert all(any(v == s for v in moves) for s in shown), (shown, values)
     assert float(display.results[-1].point[1]) == last
-    assert np.array_equal(window.heatmap.matrix(), display.results[-1].matrix)
+    assert np.array_equal(session.heatmap.matrix(), display.results[-1].matrix)
     assert TRACE_COUNTS == traces
 
 
-def test_moves_during_a_slow_job_coalesce_into_one_job(qtbot: Any, make_window: Any) -> None:
-    window = make_window(MEDIUM_OPTIONS)  # about 30 chunks per Jacobian
-    open_and_compute(qtbot, window, "medium.keras")
+def test_moves_during_a_slow_job_coalesce_into_one_job(qtbot: Any, make_session: Any,
+                                                       engine: Any) -> None:
+    session = make_session(engine, memory_budget=MEDIUM_BUDGET)  # about 30 chunks per Jacobian
+    start(qtbot, session, "medium.keras")
     traces = TRACE_COUNTS.copy()
-    display = Display(window)
-    jobs_before = window.controller.current_job_id
+    display = Display(session)
+    dropped = session.runner.dropped
     positions = list(range(520, 720, 10))
 
     # No event is processed between the moves: the first starts a job, the other 19 wait
     # for it and are folded into the one job that follows with the newest value.
-    last = drag(qtbot, window, 3, positions)
-    assert window.controller.current_job_id - jobs_before == 1
-    qtbot.waitUntil(lambda: display.shows(3, last), timeout=LONG)
+    values = drag(qtbot, session, display, 3, positions)
+    assert display.jobs == 1
+    qtbot.waitUntil(lambda: display.shows(3, values[-1]), timeout=LONG)
 
-    assert window.controller.current_job_id - jobs_before == 2
+    assert display.jobs == 2
     assert len(display.results) == 2
-    assert float(display.results[0].point[3]) == window.point_editor.value_slider.value_at(positions[0])
-    assert float(display.results[-1].point[3]) == last
-    assert window.controller.dropped_results == 0
+    assert float(display.results[0].point[3]) == values[0]
+    assert values[0] == session.point_editor.value_slider.value_at(positions[0])
+    assert float(display.results[-1].point[3]) == values[-1]
+    assert session.runner.dropped == dropped
     assert TRACE_COUNTS == traces
 
 
-def test_only_slider_moves_are_live(qtbot: Any, make_window: Any) -> None:
+def test_only_slider_moves_are_live(qtbot: Any, session: Any) -> None:
     """Typed values keep the debounce (they arrive in bursts); slider moves update live."""
-    from .test_point_editor import type_into
-
-    window = make_window()
-    open_and_compute(qtbot, window, "small.keras")
-    editor = window.point_editor
+    start(qtbot, session, "small.keras")
+    display = Display(session)
     seen: list[bool] = []
-    editor.point_changed.connect(lambda _values: seen.append(editor.is_live_change()))
-    type_into(qtbot, editor, 0, "0.25")
-    drag(qtbot, window, 1, [600])
-    editor.reset_point()
+    session.state.point.changed.connect(lambda _name, live: seen.append(live))
+    type_into(qtbot, session.point_editor, 0, "0.25")
+    drag(qtbot, session, display, 1, [600])
+    session.point_editor.reset_action.trigger()
     assert seen == [False, True, False]
-    display = Display(window)
     qtbot.waitUntil(lambda: display.shows(0, 0.5), timeout=LONG)  # the reset value, computed

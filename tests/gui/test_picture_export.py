@@ -63,7 +63,8 @@ def test_png_size_colours_and_crisp_cells(qtbot, view: HeatmapView, tmp_path) ->
     for row, col in [(0, 0), (0, 1), (1, 2), (2, 1)]:
         centre = gv.mapFromScene(view.cell_scene_pos(row, col))
         cx, cy = centre.x() * scale, centre.y() * scale
-        block = arr[round(cy - 0.4 * ch): round(cy + 0.4 * ch), round(cx - 0.4 * cw): round(cx + 0.4 * cw)]
+        block = arr[round(cy - 0.4 * ch): round(cy + 0.4 * ch),
+                    round(cx - 0.4 * cw): round(cx + 0.4 * cw)]
         assert block.size > 0
         assert (block == block[0, 0]).all(), f"cell ({row}, {col}) is not flat"
     # Not blank: labels and colour bar put dark pixels outside the matrix.

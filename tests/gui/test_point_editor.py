@@ -10,66 +10,57 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from jacgui.gui.point_editor import PointEditor
-
-from .conftest import ScriptedDialogs, make_mlp
+from .conftest import make_mlp
+from .window_driver import LONG, start, type_into
 
 RED = (255, 205, 205)
 
 
 @pytest.fixture
-def editor(qtbot: Any, small_model: Any) -> PointEditor:
-    widget = PointEditor()
-    qtbot.addWidget(widget)
-    widget.dialogs = ScriptedDialogs()
-    widget.set_model(small_model)
-    widget.resize(400, 400)
-    widget.show()
-    return widget
+def window(qtbot: Any, session: Any) -> Any:
+    """The window with the small model (x: 4 values of 0.5) open and computed."""
+    start(qtbot, session, "small.keras")
+    return session
 
 
-def type_into(qtbot: Any, editor: PointEditor, row: int, text: str) -> None:
-    """Open the value cell's editor like a user would, type ``text`` and press Enter."""
-    view, index = editor.table, editor.table_model.index(row, 1)
-    view.setCurrentIndex(index)
-    view.edit(index)
-    line = view.indexWidget(index)
-    assert line is not None, "no cell editor opened"
-    line.selectAll()
-    qtbot.keyClick(line, Qt.Key.Key_Backspace)
-    qtbot.keyClicks(line, text)
-    qtbot.keyClick(line, Qt.Key.Key_Return)
-    # The delegate commits and closes its editor through a queued call.
-    qtbot.waitUntil(lambda: view.indexWidget(index) is None, timeout=2000)
+class Notices:
+    """The one-line messages the window shows."""
+
+    def __init__(self, state: Any) -> None:
+        self.texts: list[str] = []
+        state.notice.connect(lambda text, _error: self.texts.append(text))
 
 
-def cell_colour(editor: PointEditor, row: int) -> tuple[int, int, int] | None:
+def cell_colour(editor: Any, row: int) -> tuple[int, int, int] | None:
     brush = editor.table_model.index(row, 1).data(Qt.ItemDataRole.BackgroundRole)
     return None if brush is None else brush.color().getRgb()[:3]
 
 
-def test_typed_value_is_accepted_and_emitted(qtbot: Any, editor: PointEditor) -> None:
-    with qtbot.waitSignal(editor.point_changed) as blocker:
+def test_typed_value_is_accepted_and_reaches_the_state(qtbot: Any, window: Any) -> None:
+    editor, point = window.point_editor, window.state.point
+    with qtbot.waitSignal(point.changed) as blocker:
         type_into(qtbot, editor, 0, "2.5")
-    assert blocker.args[0].shape == (4,)
+    assert blocker.args == ["x", False]
+    assert editor.values().shape == (4,)
     assert editor.values()[0] == 2.5
-    assert editor.point()["x"][0] == 2.5
+    assert point.value("x")[0] == 2.5
 
 
-def test_bad_value_is_marked_rejected_and_others_kept(qtbot: Any, editor: PointEditor) -> None:
+def test_bad_value_is_marked_rejected_and_others_kept(qtbot: Any, window: Any) -> None:
+    editor, point = window.point_editor, window.state.point
     type_into(qtbot, editor, 0, "2.5")
     type_into(qtbot, editor, 3, "-1e-3")
     before = editor.values().copy()
-    messages: list[str] = []
-    editor.message.connect(messages.append)
-    with qtbot.assertNotEmitted(editor.point_changed):
+    notices = Notices(window.state)
+    with qtbot.assertNotEmitted(point.changed):
         type_into(qtbot, editor, 1, "abc")
     np.testing.assert_array_equal(editor.values(), before)
+    np.testing.assert_array_equal(point.value("x"), before)
     assert editor.table_model.bad_rows() == {1: "'abc' is not a number"}
     assert cell_colour(editor, 1) == RED
     tooltip = editor.table_model.index(1, 1).data(Qt.ItemDataRole.ToolTipRole)
     assert "not a number" in tooltip and "0.5" in tooltip
-    assert messages and "x[1]" in messages[-1]
+    assert notices.texts and "x[1]" in notices.texts[-1] and "\n" not in notices.texts[-1]
     for bad in ("nan", "inf", ""):
         type_into(qtbot, editor, 2, bad)
         assert 2 in editor.table_model.bad_rows()
@@ -78,18 +69,24 @@ def test_bad_value_is_marked_rejected_and_others_kept(qtbot: Any, editor: PointE
     type_into(qtbot, editor, 1, "7")
     assert 1 not in editor.table_model.bad_rows() and cell_colour(editor, 1) != RED
     assert editor.values().tolist() == [2.5, 7.0, 0.5, -1e-3]
+    assert point.value("x").tolist() == [2.5, 7.0, 0.5, -1e-3]
 
 
-def test_values_survive_switching_models(qtbot: Any, editor: PointEditor, small_model: Any) -> None:
+def test_values_survive_switching_models(qtbot: Any, window: Any, engine_models: Any) -> None:
+    editor = window.point_editor
     type_into(qtbot, editor, 2, "9")
-    other = make_mlp("other", [6, 2])
-    editor.set_model(other)
+    engine_models["other.keras"] = make_mlp("other", [6, 2])
+    with qtbot.waitSignal(window.runner.model_opened, timeout=LONG):
+        window.models.open("other.keras")
     assert editor.values().shape == (6,)
-    editor.set_model(small_model)
+    with qtbot.waitSignal(window.runner.model_opened, timeout=LONG):
+        window.models.open("small.keras")
     assert editor.values()[2] == 9.0
+    assert window.state.point.value("x")[2] == 9.0
 
 
-def test_reset_randomise_and_undo(qtbot: Any, editor: PointEditor) -> None:
+def test_reset_randomise_and_undo(qtbot: Any, window: Any) -> None:
+    editor = window.point_editor
     type_into(qtbot, editor, 0, "3")
     editor.reset_action.trigger()
     np.testing.assert_array_equal(editor.values(), np.full(4, 0.5))
@@ -98,59 +95,71 @@ def test_reset_randomise_and_undo(qtbot: Any, editor: PointEditor) -> None:
     editor.seed.setValue(7)
     editor.random_action.trigger()
     first = editor.values().copy()
+    # Within ±10 % of the default 0.5; the 1e-12 is float rounding of 0.5 + u * 0.05.
     assert np.all(np.abs(first - 0.5) <= 0.05 + 1e-12) and not np.allclose(first, 0.5)
     editor.random_action.trigger()
     np.testing.assert_array_equal(editor.values(), first)  # same seed, same point
     editor.undo_action.trigger()
     editor.undo_action.trigger()
     assert editor.values()[0] == 3.0
+    np.testing.assert_array_equal(window.state.point.value("x"), editor.values())
 
 
-def test_paste_from_clipboard(qtbot: Any, editor: PointEditor) -> None:
+def test_paste_from_clipboard(qtbot: Any, window: Any) -> None:
+    editor = window.point_editor
     QApplication.clipboard().setText("1, 2\n3 4")
-    with qtbot.waitSignal(editor.point_changed):
+    with qtbot.waitSignal(window.state.point.changed):
         editor.paste_action.trigger()
     assert editor.values().tolist() == [1, 2, 3, 4]
-    messages: list[str] = []
-    editor.message.connect(messages.append)
+    notices = Notices(window.state)
     QApplication.clipboard().setText("1, 2")
     editor.paste_action.trigger()
     assert editor.values().tolist() == [1, 2, 3, 4]
-    assert messages and messages[-1].startswith("Paste:") and "\n" not in messages[-1]
+    assert notices.texts and notices.texts[-1].startswith("Paste:")
+    assert "\n" not in notices.texts[-1]
 
 
-def test_load_and_save_point_files(qtbot: Any, editor: PointEditor, tmp_path: Path) -> None:
+def test_load_and_save_point_files(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    editor, dialogs = window.point_editor, window.dialogs
     good = tmp_path / "p.npy"
     np.save(good, np.array([4.0, 3.0, 2.0, 1.0]))
-    assert editor.load_point_file(str(good))
+    dialogs.open_path = str(good)
+    editor.load_action.trigger()
     assert editor.values().tolist() == [4, 3, 2, 1]
     bad = tmp_path / "bad.npy"
     np.save(bad, np.zeros(3))
-    messages: list[str] = []
-    editor.message.connect(messages.append)
-    assert not editor.load_point_file(str(bad))
+    notices = Notices(window.state)
+    dialogs.open_path = str(bad)
+    editor.load_action.trigger()
     assert editor.values().tolist() == [4, 3, 2, 1]
-    assert messages[-1].startswith("Could not load the point")
-    editor.dialogs.save_answer = (str(tmp_path / "saved.csv"), "")
+    assert notices.texts[-1].startswith("Could not load the point")
+    dialogs.save_answer = (str(tmp_path / "saved.csv"), "")
     editor.save_action.trigger()
     editor.reset_action.trigger()
-    assert editor.load_point_file(str(tmp_path / "saved.csv"))
+    assert editor.values().tolist() == [0.5] * 4
+    dialogs.open_path = str(tmp_path / "saved.csv")
+    editor.load_action.trigger()
     assert editor.values().tolist() == [4, 3, 2, 1]
 
 
-def test_slider_moves_the_selected_value(qtbot: Any, editor: PointEditor) -> None:
+def test_slider_moves_the_selected_value(qtbot: Any, window: Any) -> None:
+    editor, point = window.point_editor, window.state.point
     editor.table.setCurrentIndex(editor.table_model.index(1, 1))
     assert editor.slider.isEnabled()
-    with qtbot.waitSignal(editor.point_changed) as blocker:
+    with qtbot.waitSignal(point.changed) as blocker:
         editor.slider.setValue(editor.slider.maximum())
+    assert blocker.args == ["x", True]  # a slider move is live
     # value 0.5 -> range 0.5 ± max(1, 0.5) = [-0.5, 1.5]
-    assert blocker.args[0][1] == pytest.approx(1.5)
+    assert point.value("x")[1] == pytest.approx(1.5)
+    assert editor.values()[1] == pytest.approx(1.5)
     editor.undo_action.trigger()
-    assert editor.values()[1] == 0.5
+    assert editor.values()[1] == 0.5 and point.value("x")[1] == 0.5
 
 
-def test_image_input_shows_a_picture(qtbot: Any, editor: PointEditor, image_model: Any) -> None:
-    editor.set_model(image_model)
+def test_image_input_shows_a_picture(qtbot: Any, window: Any) -> None:
+    editor = window.point_editor
+    with qtbot.waitSignal(window.runner.model_opened, timeout=LONG):
+        window.models.open("image.keras")
     assert editor.image.isVisible()
     assert not editor.image.pixmap().isNull()
     editor.random_action.trigger()

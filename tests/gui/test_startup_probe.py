@@ -1,4 +1,7 @@
-"""The start-up timing hook that benchmarks/startup.py relies on, in a real ``python -m jacgui``."""
+"""The start-up timing hook that benchmarks/startup.py relies on, in a real ``python -m jacgui``.
+
+This is the application as users run it: ``main()`` starts its engine process.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_timing_file_records_start_up_in_order_and_app_quits_after_first_heatmap(tmp_path: Path) -> None:
+def test_timing_file_records_start_up_in_order_and_app_quits_after_first_heatmap(
+        tmp_path: Path) -> None:
     timing = tmp_path / "timing.txt"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TF_CPP_MIN_LOG_LEVEL": "3",
            "XDG_CONFIG_HOME": str(tmp_path / "config"), "PYTHONPATH": str(ROOT),

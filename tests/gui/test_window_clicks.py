@@ -1,4 +1,4 @@
-"""The real window on the bundled demo: a synthesized click and the arrow keys drive the inspector."""
+"""The real window on the bundled demo: a synthesized click and arrow keys drive the inspector."""
 
 from __future__ import annotations
 
@@ -7,46 +7,39 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt
 
-from .conftest import ScriptedDialogs
 from .test_heatmap import click_cell, settle
-
-LONG = 60000
-
-
-def _shown_value(window: Any) -> float:
-    return float(window.inspector.text("value"))
+from .window_driver import start
 
 
-def test_click_and_keys_on_the_demo_show_exact_cells(qtbot: Any, settings: Any) -> None:
-    from jacgui.gui.main_window import MainWindow
+def _shown_value(session: Any) -> float:
+    return float(session.inspector.text("value"))
 
-    window = MainWindow(settings=settings, dialogs=ScriptedDialogs())
-    qtbot.addWidget(window)
-    window.show()
-    try:
-        with qtbot.waitSignal(window.controller.result_ready, timeout=LONG) as blocker:
-            window.start(None)
-        result = blocker.args[0]
-        view = window.heatmap
-        settle(qtbot, view)
-        row, col = 13, 3  # x(t=2.60 s) / x0: a cell away from every edge
-        with qtbot.waitSignal(view.cell_clicked, timeout=5000) as clicked:
-            click_cell(view, row, col)
-        assert clicked.args == [row, col]
-        qtbot.waitUntil(lambda: window.inspector.text("title") != "")
-        assert result.output_labels[row] in window.inspector.text("title")
-        assert result.input_labels[col] in window.inspector.text("title")
-        np.testing.assert_allclose(_shown_value(window), result.matrix[row, col], rtol=1e-5)
 
-        view.graphics_view().setFocus()
-        for key, expected in ((Qt.Key.Key_Up, (12, 3)), (Qt.Key.Key_Left, (12, 2)),
-                              (Qt.Key.Key_Down, (13, 2)), (Qt.Key.Key_Right, (13, 3))):
-            with qtbot.waitSignal(view.selection_changed, timeout=5000) as moved:
-                qtbot.keyClick(view.graphics_view(), key)
-            assert tuple(moved.args) == expected
-            r, c = expected
-            qtbot.waitUntil(lambda r=r, c=c: abs(_shown_value(window) - result.matrix[r, c])
-                            <= 1e-5 * abs(result.matrix[r, c]) + 1e-12)
-        assert view.selected_cell() == (13, 3)
-    finally:
-        window.close()
+def test_click_and_keys_on_the_demo_show_exact_cells(qtbot: Any, make_session: Any,
+                                                     real_engine: Any) -> None:
+    session = make_session(real_engine)  # the real loader and engine: nothing faked
+    result = start(qtbot, session, None)
+    view = session.heatmap
+    settle(qtbot, view)
+    row, col = 13, 3  # x(t=2.60 s) / x0: a cell away from every edge
+    with qtbot.waitSignal(view.cell_clicked, timeout=5000) as clicked:
+        click_cell(view, row, col)
+    assert clicked.args == [row, col]
+    assert session.state.cell == (row, col)
+    qtbot.waitUntil(lambda: session.inspector.text("title") != "")
+    assert result.output_labels[row] in session.inspector.text("title")
+    assert result.input_labels[col] in session.inspector.text("title")
+    # The inspector prints 6 significant digits.
+    np.testing.assert_allclose(_shown_value(session), result.matrix[row, col], rtol=1e-5)
+
+    view.graphics_view().setFocus()
+    for key, expected in ((Qt.Key.Key_Up, (12, 3)), (Qt.Key.Key_Left, (12, 2)),
+                          (Qt.Key.Key_Down, (13, 2)), (Qt.Key.Key_Right, (13, 3))):
+        with qtbot.waitSignal(view.selection_changed, timeout=5000) as moved:
+            qtbot.keyClick(view.graphics_view(), key)
+        assert tuple(moved.args) == expected
+        assert session.state.cell == expected
+        r, c = expected
+        qtbot.waitUntil(lambda r=r, c=c: abs(_shown_value(session) - result.matrix[r, c])
+                        <= 1e-5 * abs(result.matrix[r, c]) + 1e-12)
+    assert view.selected_cell() == (13, 3)

@@ -17,12 +17,27 @@ from ..state import WindowState
 
 __all__ = [
     "IMAGE_FILTERS", "POINT_FILTERS", "choose_point_file", "load_point_file", "paste_point",
-    "randomise_point", "reset_point", "save_point", "undo_point",
+    "randomise_point", "read_point_file", "reset_point", "save_point", "undo_point",
 ]
 
 POINT_FILTERS = "Points (*.npy *.npz *.csv *.json);;All files (*)"
 IMAGE_FILTERS = "Points or images (*.npy *.npz *.csv *.json *.png *.jpg *.jpeg);;All files (*)"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def read_point_file(path: str | Path, spec: Any) -> np.ndarray:
+    """The value of input ``spec`` in ``path`` (a point file or an image).
+
+    Raises
+    ------
+    JacguiError, OSError, ValueError
+        When the file cannot be read or does not fit the input.
+    """
+    from jacgui.core import points
+
+    if Path(path).suffix.lower() in IMAGE_SUFFIXES:
+        return points.point_from_image(path, spec)
+    return points.read_point(path, spec)
 
 
 def load_point_file(state: WindowState, path: str | Path) -> bool:
@@ -31,13 +46,7 @@ def load_point_file(state: WindowState, path: str | Path) -> bool:
     if spec is None:
         return False
     try:
-        from jacgui.core import points
-
-        if Path(path).suffix.lower() in IMAGE_SUFFIXES:
-            values = points.point_from_image(path, spec)
-        else:
-            values = points.read_point(path, spec)
-        state.point.set(spec.name, values)
+        state.point.set(spec.name, read_point_file(path, spec))
     except (JacguiError, OSError, ValueError) as exc:
         state.inform(f"Could not load the point: {one_line(exc)}")
         return False

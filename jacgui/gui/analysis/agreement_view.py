@@ -33,6 +33,7 @@ class AgreementView(CancellableTaskView):
     kind = "compare"
     export_name = "ad_vs_fd"
     auto = False
+    hint = "Press Compare to compute the Jacobian by both methods."
     cell_clicked = QtCore.Signal(int, int)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
@@ -62,7 +63,7 @@ class AgreementView(CancellableTaskView):
             view.cell_clicked.connect(self.cell_clicked)
         # An error estimate is a magnitude: sequential colours, zero at the dark end.
         self.error.set_colormap(colormaps.MAGNITUDE_COLORMAP)
-        self.status.setText("Press Compare to compute the Jacobian by both methods.")
+        self.status.setText(self.hint)
 
     def make_job(self) -> Any:  # noqa: D102
         return None if self.context is None else agreement_job(self.context)
@@ -70,6 +71,14 @@ class AgreementView(CancellableTaskView):
     def describe_run(self) -> str:  # noqa: D102
         return "Computing the Jacobian by AD and by central differences…"
 
+
+    def clear(self) -> None:
+        """Forget the comparison: no summary, no maps (another model was opened)."""
+        super().clear()
+        self._idle()
+        self.summary.setText("")
+        self.difference.set_result(None)
+        self.error.set_result(None)
 
     def failed(self, message: str) -> None:  # noqa: D102
         self._idle()

@@ -39,6 +39,7 @@ class GlobalView(CancellableTaskView):
     kind = "global"
     export_name = "global_sensitivity"
     auto = False
+    hint = "Press Run… to average the Jacobian over many points."
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__("Global sensitivity over many points", parent)
@@ -67,7 +68,7 @@ class GlobalView(CancellableTaskView):
         self.aggregate.currentIndexChanged.connect(self._draw_heatmap)
         self.heatmap.selection_changed.connect(self._on_row)
         self._row = 0
-        self.status.setText("Press Run… to average the Jacobian over many points.")
+        self.status.setText(self.hint)
 
     # -- running ------------------------------------------------------------------------------
     @QtCore.Slot()
@@ -105,6 +106,14 @@ class GlobalView(CancellableTaskView):
             self.state = "running"
         return started
 
+    def clear(self) -> None:
+        """Forget the statistics: no heatmap, no bars (another model was opened)."""
+        super().clear()
+        self.state = "idle"
+        self._idle()
+        self.heatmap.set_result(None)
+        self.dgsm.clear()
+
     def failed(self, message: str) -> None:  # noqa: D102
         self.state = "failed"
         self._idle()
@@ -131,7 +140,8 @@ class GlobalView(CancellableTaskView):
         if self._row >= len(g.output_labels):
             self._row = 0
         self._draw_heatmap()
-        lines = [f"N = <b>{g.n_samples}</b> points ({self.request.describe() if self.request else ''})"
+        source = self.request.describe() if self.request else ""
+        lines = [f"N = <b>{g.n_samples}</b> points ({source})"
                  f", {g.n_batches} batch(es) of {g.batch_size}, {g.method} mode. Standard "
                  "errors are std/√N (conservative for a Latin hypercube).",
                  *[f"warning: {w}" for w in g.warnings]]

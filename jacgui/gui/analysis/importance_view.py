@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from jacgui.core.views import input_importance, output_sensitivity
 
@@ -33,9 +33,10 @@ class ImportanceTable:
     def to_rows(self) -> list[list[Any]]:
         """Two labelled columns, inputs then outputs, separated by a blank row."""
         rows: list[list[Any]] = [["input", f"importance ({self.importance_of})"]]
-        rows += [[lab, float(v)] for lab, v in zip(self.input_labels, self.importance)]
+        rows += [[lab, float(v)] for lab, v in zip(self.input_labels, self.importance, strict=True)]
         rows += [[], ["output", "sensitivity (row norm)"]]
-        rows += [[lab, float(v)] for lab, v in zip(self.output_labels, self.sensitivity)]
+        rows += [[lab, float(v)]
+                 for lab, v in zip(self.output_labels, self.sensitivity, strict=True)]
         return rows
 
     def to_dict(self) -> dict[str, Any]:
@@ -54,6 +55,7 @@ class ImportanceView(AnalysisView):
     """
 
     export_name = "importance"
+    _HINT = "Compute a Jacobian to rank its inputs."
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__("Input importance and output sensitivity", parent)
@@ -79,7 +81,8 @@ class ImportanceView(AnalysisView):
         self._view_name = "∂f_i/∂x_j"
         self._row = 0
         self._table: ImportanceTable | None = None
-        self.status.setText("Compute a Jacobian to rank its inputs.")
+        self._undrawn: tuple[Any, ...] | None = None  # bars computed while hidden
+        self.status.setText(self._HINT)
 
     def set_data(self, result: JacobianResult | None, matrix: np.ndarray | None = None,
                  view_name: str = "∂f_i/∂x_j") -> None:
@@ -103,6 +106,22 @@ class ImportanceView(AnalysisView):
     def picture_widget(self) -> QtWidgets.QWidget:  # noqa: D102
         return self.graphics
 
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        """Draw the bars of a Jacobian that arrived while the tab was hidden."""
+        super().showEvent(event)
+        self._draw_bars()
+
+    def _draw_bars(self) -> None:
+        if self._undrawn is None:
+            return
+        result, importance, sensitivity, of, name = self._undrawn
+        self._undrawn = None
+        sort = self.sort.currentData()
+        self.inputs.set_bars(result.input_labels, importance, title="Input importance",
+                             value_label=of, sort=sort)
+        self.outputs.set_bars(result.output_labels, sensitivity, title="Output sensitivity",
+                              value_label=f"‖row‖ of {name} over all inputs", sort=sort)
+
     @QtCore.Slot()
     def _redraw(self, *_: object) -> None:
         result, matrix = self._result, self._matrix
@@ -110,7 +129,9 @@ class ImportanceView(AnalysisView):
             self.inputs.clear()
             self.outputs.clear()
             self._table = None
+            self._undrawn = None
             self.set_exportable(False)
+            self.status.setText(self._HINT)  # not the previous model's most important input
             return
         row = self._row if self.scope.currentData() == "row" else None
         importance = input_importance(matrix, row)
@@ -120,11 +141,11 @@ class ImportanceView(AnalysisView):
             of = f"‖column‖ of {name} over all outputs"
         else:
             of = f"|{name}| for output {result.output_labels[row]}"
-        sort = self.sort.currentData()
-        self.inputs.set_bars(result.input_labels, importance, title="Input importance",
-                             value_label=of, sort=sort)
-        self.outputs.set_bars(result.output_labels, sensitivity, title="Output sensitivity",
-                              value_label=f"‖row‖ of {name} over all inputs", sort=sort)
+        # Drawing the bars is the costly part (a text item per bar): while the tab is hidden,
+        # as during a slider drag in the Jacobian tab, it waits until the tab is shown.
+        self._undrawn = (result, importance, sensitivity, of, name)
+        if self.isVisible():
+            self._draw_bars()
         self._table = ImportanceTable(result.input_labels, importance, of, result.output_labels,
                                       sensitivity, name)
         self.set_exportable(True)

@@ -1,5 +1,7 @@
-"""Principal directions: singular values (log axis), condition number, v_k over inputs and u_k
-over outputs, and a button that moves the point along ±v_k.
+"""Principal directions: singular values, condition number, and the singular vectors.
+
+Singular values on a log axis, v_k over the inputs and u_k over the outputs, and a button that
+moves the point along ±v_k.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class PrincipalView(TaskView):
 
     kind = "svd"
     export_name = "principal_directions"
+    hint = "Compute a Jacobian to see its principal directions."
     move_requested = QtCore.Signal(object)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
@@ -69,13 +72,21 @@ class PrincipalView(TaskView):
         layout.setRowStretchFactor(1, 3)
         self.body.addWidget(self.graphics)
         self.direction.valueChanged.connect(self._draw_vectors)
-        self.status.setText("Compute a Jacobian to see its principal directions.")
+        self.status.setText(self.hint)
 
     def make_job(self) -> Any:  # noqa: D102
         return None if self.context is None else principal_job(self.context, TOP_K)
 
     def describe_run(self) -> str:  # noqa: D102
         return "Computing the singular value decomposition…"
+
+    def clear(self) -> None:
+        """Forget the decomposition: no values, no bars (another model was opened)."""
+        super().clear()
+        self.move_button.setEnabled(False)
+        self.values_curve.setData([], [])
+        self.inputs.clear()
+        self.outputs.clear()
 
     def failed(self, message: str) -> None:  # noqa: D102
         self.move_button.setEnabled(False)

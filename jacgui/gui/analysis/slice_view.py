@@ -28,6 +28,7 @@ class SliceView(TaskView):
 
     kind = "slice"
     export_name = "slice"
+    hint = "Click a cell of the heatmap to slice along its input."
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__("Slice through the point along one input", parent)
@@ -71,7 +72,7 @@ class SliceView(TaskView):
         self.picker.cell_changed.connect(self._on_cell)
         self.half_range.sigValueChanged.connect(self._on_range)
         self.auto_range.toggled.connect(self._on_range)
-        self.status.setText("Click a cell of the heatmap to slice along its input.")
+        self.status.setText(self.hint)
 
     # -- inputs -------------------------------------------------------------------------------
     def context_changed(self) -> None:  # noqa: D102
@@ -105,6 +106,12 @@ class SliceView(TaskView):
         self.half_range.blockSignals(True)
         self.half_range.setValue(default_half_range(float(self.context.result.point[col])))
         self.half_range.blockSignals(False)
+
+    def clear(self) -> None:
+        """Forget the slice: no curves (another model was opened)."""
+        super().clear()
+        for item in (self.curve, self.tangent, self.point):
+            item.setData([], [])
 
     def make_job(self) -> Any:  # noqa: D102
         row, col = self.picker.cell()

@@ -1,4 +1,4 @@
-"""Finite-difference step sweep for one cell on log-log axes: where does FD meet AD?"""
+"""Finite-difference step sweep for one cell on log-log axes, to see where FD meets AD."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ class SweepView(TaskView):
 
     kind = "sweep"
     export_name = "step_sweep"
+    hint = "Click a cell of the heatmap to sweep its finite-difference step."
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__("Finite-difference step sweep for one cell", parent)
@@ -63,7 +64,7 @@ class SweepView(TaskView):
         self.dtype.currentIndexChanged.connect(self._on_inputs)
         self.scheme.currentIndexChanged.connect(self._on_inputs)
         self.quantity.currentIndexChanged.connect(self._redraw)
-        self.status.setText("Click a cell of the heatmap to sweep its finite-difference step.")
+        self.status.setText(self.hint)
 
     def context_changed(self) -> None:  # noqa: D102
         if self.context is not None:
@@ -76,6 +77,11 @@ class SweepView(TaskView):
 
     def _on_inputs(self, *_: Any) -> None:
         self.inputs_changed()
+
+    def clear(self) -> None:
+        """Forget the sweep: no curves, no lines (another model was opened)."""
+        super().clear()
+        self._redraw()  # with no analysis: removes the curves and lines
 
     def make_job(self) -> Any:  # noqa: D102
         row, col = self.picker.cell()

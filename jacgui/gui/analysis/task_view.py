@@ -20,8 +20,9 @@ class TaskView(AnalysisView):
     """An :class:`AnalysisView` whose work is an engine job of kind :attr:`kind`.
 
     Subclasses implement :meth:`make_job` (the engine operation and its arguments, or ``None``
-    when there is nothing to do) and :meth:`show_analysis`. With ``auto`` set, the job is run whenever its inputs
-    change while the panel is visible, and on showing the panel when they changed while hidden.
+    when there is nothing to do) and :meth:`show_analysis`. With ``auto`` set, the job is run
+    whenever its inputs change while the panel is visible, and on showing the panel when they
+    changed while hidden.
 
     Signals
     -------
@@ -32,6 +33,7 @@ class TaskView(AnalysisView):
     analysis_ready = QtCore.Signal(object)
     kind = ""
     auto = True
+    hint = ""  # the status while nothing is shown
 
     def __init__(self, title: str, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(title, parent)
@@ -94,11 +96,11 @@ class TaskView(AnalysisView):
         return self._analysis
 
     def clear(self) -> None:
-        """Forget the analysis shown (another model was opened)."""
+        """Forget the analysis shown (another model was opened); subclasses erase their plots."""
         self._analysis = None
         self.set_exportable(False)
         self.status.setStyleSheet("")
-        self.status.setText("")
+        self.status.setText(self.hint)
 
     def show_analysis(self, analysis: Any) -> None:
         """Draw ``analysis``; subclasses call this base to store it and enable export."""

@@ -193,6 +193,7 @@ class ViewValueBox(QtWidgets.QLabel):
         state.cell_changed.connect(self.refresh)
         state.view_changed.connect(self.refresh)
         state.result_changed.connect(self.refresh)
+        state.model_changed.connect(self.refresh)
         self.refresh()
 
     @QtCore.Slot()
