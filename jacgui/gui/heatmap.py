@@ -78,6 +78,7 @@ class HeatmapView(QtWidgets.QWidget):
 
         self._bar = add_colorbar(self._image, self._plot, self._colormap, width=18)
         self._value_labels: list[pg.TextItem] = []
+        self._values_shown = True
 
         self._hover_label = QtWidgets.QLabel()
         self._hover_label.setFont(
@@ -367,13 +368,19 @@ class HeatmapView(QtWidgets.QWidget):
                          colormaps.is_diverging(self._colormap), self._value_scale)
         self._update_value_labels()
 
+    def show_values(self, shown: bool) -> None:
+        """Whether small matrices carry their values as text (on by default)."""
+        self._values_shown = shown
+        self._update_value_labels()
+
     def value_labels(self) -> list[str]:
         """The texts written on the cells (row-major; empty for larger matrices)."""
         return [item.textItem.toPlainText() for item in self._value_labels]
 
     def _update_value_labels(self) -> None:
         matrix = self._matrix
-        cells = 0 if matrix is None or matrix.size > LABELLED_CELLS else matrix.size
+        small = matrix is not None and matrix.size <= LABELLED_CELLS
+        cells = matrix.size if small and self._values_shown else 0
         while len(self._value_labels) > cells:
             self._plot.removeItem(self._value_labels.pop())
         while len(self._value_labels) < cells:

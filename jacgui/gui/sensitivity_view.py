@@ -96,6 +96,7 @@ class SensitivityMapView(QtWidgets.QWidget):
         self._row = 0
         self._layout: ImageLayout | None = None
         self._titles = ["", ""]  # full titles; shown cut to the panels' width
+        self._refitting = False
         self.set_result(None, 0)
         if state is not None:
             state.result_changed.connect(self._follow)
@@ -159,19 +160,33 @@ class SensitivityMapView(QtWidgets.QWidget):
         # Both panels get the same size, exactly the image's shape: locked square pixels in a
         # box of another shape would pad the axes (or, with limits, crop the image).
         size = self._glw.viewport().size()
-        width = (size.width() - _BAR_COLUMN - _MARGINS) / 2 - _AXIS_WIDTH
-        height = size.height() - _TITLE_AND_AXIS_HEIGHT - _MARGINS / 2
+        # The room the axes and the title take, measured once laid out (estimated before).
+        plot = self._map_plot
+        box = plot.vb.geometry()
+        deco_w, deco_h = float(_AXIS_WIDTH), float(_TITLE_AND_AXIS_HEIGHT)
+        if box.width() > 1 and box.height() > 1:
+            deco_w = plot.geometry().width() - box.width()
+            deco_h = plot.geometry().height() - box.height()
+        width = (size.width() - _BAR_COLUMN - _MARGINS) / 2 - deco_w
+        height = size.height() - deco_h - _MARGINS / 2
         scale = max(min(width / layout.width, height / layout.height), 0.05)
         box_w, box_h = layout.width * scale, layout.height * scale
         # About 10 pixels per character of the title font: never wider than its panel.
-        characters = max(12, int((box_w + _AXIS_WIDTH) / 10))
+        characters = max(12, int((box_w + deco_w) / 10))
         for plot, title in zip((self._input_plot, self._map_plot), self._titles, strict=True):
             plot.setTitle(short_title(title, characters))
-            plot.setFixedWidth(box_w + _AXIS_WIDTH)
-            plot.setFixedHeight(box_h + _TITLE_AND_AXIS_HEIGHT)
+            plot.setFixedWidth(box_w + deco_w)
+            plot.setFixedHeight(box_h + deco_h)
             plot.vb.setLimits(xMin=0, xMax=layout.width, yMin=0, yMax=layout.height)
             plot.setRange(xRange=(0, layout.width), yRange=(0, layout.height), padding=0)
-        self._bar.setFixedHeight(box_h + _TITLE_AND_AXIS_HEIGHT)
+        self._bar.setFixedHeight(box_h + deco_h)
+        if not self._refitting:  # once laid out, the measured decorations replace the estimate
+            self._refitting = True
+            QtCore.QTimer.singleShot(0, self._refit)
+
+    def _refit(self) -> None:
+        self._fit_panels()
+        self._refitting = False
 
     def summed_channels(self) -> int:
         """Number of channels summed into the map (1 for a grey image)."""

@@ -44,6 +44,9 @@ def make_result(matrix: np.ndarray, **kw: object) -> JacobianResult:
 @pytest.fixture
 def view(qtbot) -> HeatmapView:
     w = HeatmapView()
+    # These tests read cell colours at cell centres; the value texts of small matrices sit
+    # there (they have their own test).
+    w.show_values(False)
     qtbot.addWidget(w)
     w.resize(700, 450)
     w.show()
@@ -286,20 +289,42 @@ def test_repaints_do_not_drop_none_references(qtbot, view: HeatmapView) -> None:
 
 # ------------------------------------------------------------------ sensitivity map
 def test_sensitivity_map_sums_channels(qtbot) -> None:
-    from jacgui.gui.sensitivity_view import SensitivityMapView, image_layout
+    from jacgui.gui.sensitivity_view import SensitivityMapView
 
-    assert image_layout((28, 28)) == (28, 28, 1, True)
-    assert image_layout((1, 8, 6, 3)) == (8, 6, 3, True)
-    assert image_layout((3, 8, 6)) == (8, 6, 3, False)
-    assert image_layout((5,)) is None
     view = SensitivityMapView()
     qtbot.addWidget(view)
-    jac = np.arange(2 * 4 * 3 * 3, dtype=float).reshape(2, -1)
-    view.set_result(make_result(jac, point=np.ones(36), input_shape=(4, 3, 3)), row=1)
-    expected = jac[1].reshape(4, 3, 3).sum(axis=2)
+    jac = np.arange(2 * 4 * 5 * 3, dtype=float).reshape(2, -1)
+    view.set_result(make_result(jac, point=np.ones(60), input_shape=(4, 5, 3)), row=1)
+    expected = jac[1].reshape(4, 5, 3).sum(axis=2)  # the image rule: signed maps are summed
     np.testing.assert_allclose(view.map_image().image, expected)
     assert view.summed_channels() == 3
     assert tuple(view.map_image().getLevels()) == (-expected.max(), expected.max())
+
+
+def test_sensitivity_map_panels_are_equal_unpadded_and_fit(qtbot) -> None:
+    from jacgui.gui.sensitivity_view import SensitivityMapView
+
+    view = SensitivityMapView()
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    jac = np.random.default_rng(0).standard_normal((2, 32 * 48 * 3))
+    view.set_result(make_result(jac, point=np.ones(jac.shape[1]), input_shape=(32, 48, 3),
+                                output_labels=("a very long class name for a cat " * 3, "b")))
+    qtbot.wait(50)
+    boxes = [plot.vb.sceneBoundingRect() for plot in (view.input_plot(), view.map_plot())]
+    assert boxes[0].size() == boxes[1].size()  # equal panels
+    # Unpadded: each box shows exactly the 48 x 32 image, so its aspect is the image's.
+    for box, plot in zip(boxes, (view.input_plot(), view.map_plot()), strict=True):
+        assert box.width() / box.height() == pytest.approx(48 / 32, rel=0.03)
+        (x0, x1), (y0, y1) = plot.vb.viewRange()
+        assert (x0, y0) == pytest.approx((0, 0), abs=0.5)
+        assert (x1, y1) == pytest.approx((48, 32), abs=0.5)
+    # Everything fits in the widget, the colour bar too, and the long title was cut.
+    right = view.graphics_view().mapFromScene(view._bar.sceneBoundingRect().topRight())
+    assert right.x() <= view.graphics_view().viewport().width()
+    assert "…" in view.map_plot().titleLabel.text
 
 
 # ------------------------------------------------------------------ bottom-axis label layout
@@ -453,3 +478,14 @@ def test_parentless_view_is_garbage_collected_without_crashing(tmp_path) -> None
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "collected" in proc.stdout
+
+
+def test_small_matrices_carry_their_values(qtbot) -> None:
+    w = HeatmapView()
+    qtbot.addWidget(w)
+    w.set_result(make_result(np.array([[0.123456, np.nan]])))
+    assert w.value_labels() == ["0.1235", "no data"]
+    w.set_result(make_result(np.ones((6, 6))))  # 36 cells: too many to write on
+    assert w.value_labels() == []
+    w.set_result(None)
+    assert w.value_labels() == []

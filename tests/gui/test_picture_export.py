@@ -22,6 +22,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 @pytest.fixture
 def view(qtbot) -> HeatmapView:
     w = HeatmapView()
+    # These tests read cell colours at cell centres; the value texts of small matrices sit
+    # there (they have their own test).
+    w.show_values(False)
     qtbot.addWidget(w)
     w.resize(640, 420)
     w.show()
