@@ -214,7 +214,8 @@ def test_scan_flags_write_file_and_refuses_the_load(models, loaded):
 
 
 @pytest.mark.parametrize(
-    ("kind", "found"), [("print", []), ("print_file", ["PrintV2"]), ("py_function", ["EagerPyFunc"])]
+    ("kind", "found"),
+    [("print", ["PrintV2"]), ("print_file", ["PrintV2"]), ("py_function", ["EagerPyFunc"])],
 )
 def test_scan_op_samples(tmp_path_factory, kind, found):
     path = mf.build_op_sample(tmp_path_factory.mktemp(kind), kind)
