@@ -18,6 +18,7 @@ import numpy as np
 from . import cli_analysis
 from .core.errors import JacguiError
 from .core.job import DEFAULT_MEMORY_BUDGET, METHODS
+from .core.text import printable
 
 COMMANDS = ("compute", "info", "bench", "analyse")
 
@@ -70,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except JacguiError as error:
-        print(f"jacgui: error: {error}", file=sys.stderr)
+        print(f"jacgui: error: {printable(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("jacgui: interrupted", file=sys.stderr)
@@ -79,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("JACGUI_DEBUG"):
             traceback.print_exc()
         message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        print(f"jacgui: internal error: {type(error).__name__}: {message} "
+        print(f"jacgui: internal error: {type(error).__name__}: {printable(message)} "
               "(set JACGUI_DEBUG=1 for details)", file=sys.stderr)
         return 1
 
@@ -127,7 +128,8 @@ def summary(result) -> str:  # noqa: ANN001 - JacobianResult; kept import-free f
     m, n = result.shape
     value, row, col = result.max_abs_cell()
     lines = [
-        f"Jacobian d {result.output_name} / d {result.input_name}: {m} x {n}",
+        f"Jacobian d {printable(result.output_name)} / d {printable(result.input_name)}: "
+        f"{m} x {n}",
         f"method: {result.method} ({result.method_reason})",
         f"time: {result.seconds * 1e3:.1f} ms in {result.chunks} chunk(s)",
         f"max |J| = {value:.6g} at [{row}, {col}] "
@@ -135,7 +137,7 @@ def summary(result) -> str:  # noqa: ANN001 - JacobianResult; kept import-free f
     ]
     if result.error_estimate is not None:
         lines.append(f"largest FD error estimate: {np.nanmax(result.error_estimate):.3g}")
-    lines += [f"warning: {w}" for w in result.warnings]
+    lines += [f"warning: {printable(w)}" for w in result.warnings]
     return "\n".join(lines)
 
 
@@ -146,7 +148,7 @@ def _info(args: argparse.Namespace) -> int:
         values = np.asarray(model.default_point[spec.name]).reshape(-1)
         shown = np.array2string(values[:12], precision=6, separator=", ")
         more = f" ... ({values.size} values)" if values.size > 12 else ""
-        print(f"  default point {spec.name} ({model.point_source}): {shown}{more}")
+        print(f"  default point {printable(spec.name)} ({model.point_source}): {shown}{more}")
     return 0
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from .errors import JacguiError
 from .spec import TensorInfo
+from .text import printable
 
 #: Batched model call: ``{input name: (B, *shape) tensor}`` -> ``{output name: (B, *shape)}``.
 #: It runs in inference mode, accepts any B >= 1 and is traceable by ``tf.function``.
@@ -58,11 +59,15 @@ class ModelHandle:
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def input(self, name: str | None = None) -> TensorInfo:
-        """The input called ``name``, or the first input."""
+        """The input called ``name``, or the first input.
+
+        ``name`` is the model's own name, or the escaped form that :meth:`summary` shows for
+        a name holding control characters.
+        """
         return _pick(self.inputs, name, "input")
 
     def output(self, name: str | None = None) -> TensorInfo:
-        """The output called ``name``, or the first output."""
+        """The output called ``name``, or the first output (raw or escaped name)."""
         return _pick(self.outputs, name, "output")
 
     def float64_forward(self) -> ForwardFn | None:
@@ -74,13 +79,13 @@ class ModelHandle:
         return self.cache["float64_forward"]
 
     def summary(self) -> str:
-        """Multi-line description of inputs, outputs and parameters."""
-        lines = [f"model: {self.path} ({self.format})"]
+        """Multi-line description of inputs, outputs and parameters, safe to print."""
+        lines = [f"model: {printable(self.path)} ({self.format})"]
         lines += [f"  input  {spec.describe()}" for spec in self.inputs]
         lines += [f"  output {spec.describe()}" for spec in self.outputs]
         if self.param_count is not None:
             lines.append(f"  parameters: {self.param_count:,}")
-        lines += [f"  note: {note}" for note in self.notes]
+        lines += [f"  note: {printable(note)}" for note in self.notes]
         return "\n".join(lines)
 
 
@@ -90,5 +95,9 @@ def _pick(specs: tuple[TensorInfo, ...], name: str | None, kind: str) -> TensorI
     for spec in specs:
         if spec.name == name:
             return spec
-    known = ", ".join(s.name for s in specs)
-    raise JacguiError(f"no {kind} named {name!r}; the model has: {known}")
+    # A name with control characters is shown escaped; the user may type what was shown.
+    shown = [spec for spec in specs if printable(spec.name) == name]
+    if len(shown) == 1:
+        return shown[0]
+    known = ", ".join(printable(s.name) for s in specs)
+    raise JacguiError(f"no {kind} named {printable(name)!r}; the model has: {known}")

@@ -1,10 +1,18 @@
-"""Descriptions of a model's inputs and outputs, and their element labels."""
+"""Descriptions of a model's inputs and outputs, and their element labels.
+
+Names are kept exactly as the model file has them (lookups use them); what is shown, the
+element labels and :meth:`TensorInfo.describe`, goes through
+:func:`jacgui.core.text.printable`, so a name holding escape sequences cannot rewrite a
+terminal or a window.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+
+from .text import printable
 
 
 @dataclass(frozen=True)
@@ -46,12 +54,15 @@ class TensorInfo:
         return len(self.shape) == 3 and self.shape[2] in (1, 3, 4) and min(self.shape[:2]) >= 4
 
     def element_labels(self) -> tuple[str, ...]:
-        """Display label of every flattened (row-major) element (computed once per spec)."""
+        """Display label of every flattened (row-major) element (computed once per spec).
+
+        Control characters are escaped (:func:`jacgui.core.text.printable`).
+        """
         return _cached_labels(self.name, self.shape, self.feature_names)
 
     def describe(self) -> str:
-        """One-line summary such as ``x (8,) float32``."""
-        return f"{self.name} {self.shape} {self.dtype}"
+        """One-line summary such as ``x (8,) float32``, with the name made printable."""
+        return f"{printable(self.name)} {self.shape} {self.dtype}"
 
 
 def element_labels(
@@ -60,11 +71,12 @@ def element_labels(
     """Labels for the flattened elements of a tensor.
 
     Feature names win when their count matches; otherwise ``x[3]`` for a vector, ``x[r,c,ch]``
-    for a shaped tensor and ``x`` for a scalar.
+    for a shaped tensor and ``x`` for a scalar. Control characters are escaped.
     """
     size = int(math.prod(shape))
     if feature_names is not None and len(feature_names) == size:
-        return [str(n) for n in feature_names]
+        return [printable(str(n)) for n in feature_names]
+    name = printable(name)
     if len(shape) == 0:
         return [name]
     if len(shape) == 1:
