@@ -114,12 +114,16 @@ def build_huge_sidecar(model_path: Path, megabytes: int = 80) -> Path:
     return sidecar
 
 
-def build_hostile_names(folder: Path) -> Path:
-    """A ``.keras`` model whose input, output and sidecar feature names hold escape sequences."""
+def build_hostile_names(folder: Path, *, output: bool = True) -> Path:
+    """A ``.keras`` model whose input, output and sidecar feature names hold escape sequences.
+
+    Keras cannot trace a layer whose name is not a valid name scope, so ``output=False`` keeps
+    the output layer's name plain for a model that must compute.
+    """
     k = keras()
     x = k.Input((2,), name=HOSTILE_NAMES["input"])
-    y = k.layers.Dense(1, name=HOSTILE_NAMES["output"])(x)
-    path = folder / "names.keras"
+    y = k.layers.Dense(1, name=HOSTILE_NAMES["output"] if output else "y")(x)
+    path = folder / ("names.keras" if output else "input-names.keras")
     k.Model(x, y).save(path)
     sidecar = path.with_name(path.stem + ".jacgui.json")
     feature = HOSTILE_NAMES["feature"]
