@@ -168,7 +168,8 @@ def _normalization(k: Any) -> Any:
     norm.adapt(np.random.default_rng(0).normal(3.0, 2.0, size=(32, 6)).astype("float32"))
     h = norm(x)
     h = k.layers.BatchNormalization()(h)
-    h = k.layers.LayerNormalization(rms_scaling=True)(h)
+    h = k.layers.LayerNormalization()(h)
+    h = k.layers.RMSNormalization()(h)
     h = k.layers.UnitNormalization()(h)
     h = k.layers.Reshape((6, 1))(h)
     h = k.layers.GroupNormalization(groups=1)(h)
@@ -308,8 +309,12 @@ FAMILIES: dict[str, Callable[[Any], Any]] = {
 }  # fmt: skip
 
 
-def export_family(name: str, folder: Path) -> list[Path]:
-    """Export family ``name`` into ``folder``; returns the SavedModel directories written."""
+def export_family(name: str, folder: Path, *, saved: bool = True) -> list[Path]:
+    """Export family ``name`` into ``folder``; returns the SavedModel directories written.
+
+    A Keras model is written by ``model.export()`` and, when ``saved``, by
+    ``tf.saved_model.save`` too; a ``tf.Module`` only by ``tf.saved_model.save``.
+    """
     k = keras()
     k.utils.set_random_seed(0)
     model = FAMILIES[name](k)
@@ -319,6 +324,8 @@ def export_family(name: str, folder: Path) -> list[Path]:
         return [path]
     exported, saved = folder / f"{name}-export", folder / f"{name}-saved"
     model.export(str(exported), verbose=False)
+    if not saved:
+        return [exported]
     try:
         tf().saved_model.save(model, str(saved))
     except AssertionError as exc:  # seed generators are "untracked" for tf.saved_model.save
