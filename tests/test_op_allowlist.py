@@ -73,3 +73,8 @@ def test_real_exports_pass_the_scan_and_load_without_trust(exports, family):
         batch = {s.name: np.zeros((2, *s.shape), s.dtype) for s in model.inputs}
         outputs = model.forward(batch)
         assert all(np.all(np.isfinite(v.numpy())) for v in outputs.values()), path.name
+
+
+def test_the_safety_page_lists_every_allowed_op():
+    page = (ROOT / "docs" / "safety.md").read_text(encoding="utf-8")
+    assert [op for op in sorted(ALLOWED_OPS) if f"`{op}`" not in page] == []

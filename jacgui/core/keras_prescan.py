@@ -88,7 +88,10 @@ def prescan_keras(path: Path, *, unsafe: bool) -> tuple[str, ...]:
     config = read_keras_config(path)
     if config is None:
         return ()  # a weights-only .h5: Keras reports that itself
-    findings = find_untrusted(config)
+    try:
+        findings = find_untrusted(config)
+    except ModelLoadError as exc:
+        raise ModelLoadError(f"{printable(path.name)}: {exc}") from None
     if not findings:
         return ()
     first = findings[0] + (f" (and {len(findings) - 1} more)" if len(findings) > 1 else "")
@@ -255,8 +258,8 @@ def _lambda_callable(value: Any, what: str) -> Iterator[str]:
     if inspect.isclass(resolved):
         yield f"a Lambda layer whose {what} is the class {_label(value)}"
     elif not _is_math(value.get("module"), value["config"], resolved):
-        yield (f"a Lambda layer whose {what} {_label(value)} is outside keras.ops and "
-               "keras.activations")
+        yield (f"a Lambda layer whose {what} {_label(value)} is not a plain keras.ops or "
+               "keras.activations function")
 
 
 def _check_nodes(layer: dict[str, Any], nodes: Any) -> Iterator[str]:
