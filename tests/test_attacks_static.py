@@ -443,6 +443,39 @@ def test_hostile_names_are_escaped_wherever_shown_and_still_select(tmp_path):
         assert escaped in result.stdout or "a\\x9b1;31m\\u2066b" in result.stdout
 
 
+_ARGS_DRIVER = textwrap.dedent("""
+    import contextlib, io, json, sys
+    from jacgui.cli import main
+    results = []
+    for args in json.loads(sys.argv[1]):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+            code = main(args)
+        results.append([code, out.getvalue(), err.getvalue()])
+    print(json.dumps(results))
+""")
+
+
+def test_hostile_inputs_through_the_cli(tmp_path):
+    model = _small_model(tmp_path)
+    hostile.build_nested_sidecar(model)
+    (tmp_path / "bombs").mkdir()
+    npz = hostile.build_npz_bomb(tmp_path / "bombs")
+    npy = hostile.build_npy_bomb(tmp_path / "bombs")
+    runs = [["compute", str(model), "--point", str(npz)],
+            ["compute", str(model), "--point", str(npy)],
+            ["info", str(model)]]
+    result = _run(["-c", _ARGS_DRIVER, json.dumps(runs)])
+    assert result.returncode == 0, result.stderr[-2000:]
+    (npz_code, _, npz_err), (npy_code, _, npy_err), (info_code, info_out, _) = json.loads(
+        result.stdout.strip().splitlines()[-1])
+    assert (npz_code, npy_code) == (2, 2)
+    assert "inflates to 1525 MiB" in npz_err and "more than the 512 MiB" in npy_err
+    for err in (npz_err, npy_err):
+        assert_one_line(err.strip())
+    assert info_code == 0 and "nests too deeply" in info_out
+
+
 def test_a_clean_savedmodel_still_loads_in_a_canary_world(tmp_path):
     # The canary folder itself is harmless: only the ops decide.
     canary_folder(tmp_path)
