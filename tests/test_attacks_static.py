@@ -105,6 +105,25 @@ def test_a_function_attribute_naming_a_primitive_op_is_checked_as_that_op(tmp_pa
         load_model(path)
 
 
+def test_a_library_function_named_like_an_op_is_checked_as_that_op_too(tmp_path):
+    # Whichever of the two the runtime picks, both the function and the op are checked.
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    proto = saved_model_pb2.SavedModel()
+    meta = proto.meta_graphs.add()
+    meta.object_graph_def.nodes.add().bare_concrete_function.concrete_function_name = "outer"
+    library = meta.graph_def.library
+    library.function.add().signature.name = "WriteFile"  # an empty body: harmless as a function
+    outer = library.function.add()
+    outer.signature.name = "outer"
+    outer.node_def.add(name="call", op="WriteFile")
+    (tmp_path / "shadow").mkdir()
+    (tmp_path / "shadow" / "saved_model.pb").write_bytes(proto.SerializeToString())
+    from jacgui.core.safety import scan_savedmodel
+
+    assert scan_savedmodel(tmp_path / "shadow") == ["WriteFile"]
+
+
 def test_dataset_graph_hidden_in_a_variable_is_refused_for_its_reader(attacks):
     # The globbing and writing ops live in a GraphDef stored as a string variable: invisible
     # to any scan of saved_model.pb. What is visible, and refused, is the op that rebuilds it.

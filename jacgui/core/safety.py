@@ -184,21 +184,31 @@ def _reachable_ops(meta: Any) -> tuple[set[str], int]:
             continue
         seen.add(name)
         function = library.get(name)
-        if function is None:
+        if function is None or _is_registered_op(name):
             # TensorFlow instantiates a name that is not a library function as the primitive op
             # of that name (e.g. PartitionedCall with f=WriteFile), so it is checked as one.
             ops.add(name)
+        if function is None:
             continue
         for node in function.node_def:
             if node.op in library:
                 pending.append(node.op)
-            else:
+            if node.op not in library or _is_registered_op(node.op):
+                # A library function named like a registered op could shadow it or be shadowed
+                # by it, depending on the runtime: both are checked.
                 ops.add(node.op)
             for value in node.attr.values():
                 pending.extend(_function_names(value))
         for value in function.attr.values():
             pending.extend(_function_names(value))
     return ops, len(seen & library.keys())
+
+
+def _is_registered_op(name: str) -> bool:
+    """Whether ``name`` is an op registered in this TensorFlow (tf() was called by _read)."""
+    from tensorflow.python.framework import op_def_registry
+
+    return op_def_registry.get(name) is not None
 
 
 def _roots(meta: Any) -> Iterator[str]:
