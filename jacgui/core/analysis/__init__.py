@@ -1,5 +1,7 @@
-"""Analyses beyond the raw Jacobian: linearity, principal directions, AD/FD agreement, step
-sweeps, global (many-point) sensitivity, image maps, and their export.
+"""Analyses beyond the raw Jacobian, and their export.
+
+Linearity, principal directions, AD/FD agreement, step sweeps, global (many-point)
+derivative-based sensitivity, Sobol indices, image maps and attributions.
 
 Every analysis returns a frozen dataclass of NumPy arrays and labels with ``to_rows()`` (CSV)
 and ``to_dict()`` (JSON/NPZ); :func:`save_analysis` writes either. Qt-free; TensorFlow is
@@ -15,6 +17,7 @@ from .linearity import SliceResult, default_half_range, slice_cell
 from .principal import PrincipalDirections, move_along, principal_directions
 from .sampling import SAMPLING_METHODS, check_bounds, read_bounds, sample_box
 from .scales import check_scales, read_scales
+from .sobol import SobolConvergence, SobolIndices, sobol_indices
 from .step_sweep import DEFAULT_STEPS, StepSweep, step_sweep
 from .tables import ANALYSIS_FORMATS, json_safe, save_analysis, to_csv_text, to_json_text
 
@@ -28,6 +31,8 @@ __all__ = [
     "GlobalSensitivity",
     "PrincipalDirections",
     "SliceResult",
+    "SobolConvergence",
+    "SobolIndices",
     "StepSweep",
     "agreement_of",
     "check_bounds",
@@ -45,6 +50,7 @@ __all__ = [
     "sample_box",
     "save_analysis",
     "slice_cell",
+    "sobol_indices",
     "step_sweep",
     "to_csv_text",
     "to_json_text",

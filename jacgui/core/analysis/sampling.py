@@ -100,7 +100,9 @@ def unit_sample(dims: int, n_samples: int, method: str,
     with warnings.catch_warnings():
         # scipy repeats the same warning in its own words; ours names the sizes to use instead.
         warnings.simplefilter("ignore", UserWarning)
-        return qmc.Sobol(dims, scramble=True, rng=rng).random(n_samples)
+        # 64 bits, as scipy.stats.sobol_indices draws its own designs: the same seed then
+        # gives the same points.
+        return qmc.Sobol(dims, scramble=True, bits=64, rng=rng).random(n_samples)
 
 
 def sobol_balance_note(n_samples: int) -> str | None:
