@@ -11,6 +11,8 @@ imported only when a model is evaluated.
 from __future__ import annotations
 
 from .agreement import Agreement, agreement_of, compare_ad_fd
+from .attribution_image import save_attribution_png
+from .attributions import IntegratedGradients, SmoothGrad, integrated_gradients, smoothgrad
 from .global_sensitivity import AGGREGATES, AggregateTable, GlobalSensitivity, global_sensitivity
 from .image_maps import gradient_times_input, saliency
 from .linearity import SliceResult, default_half_range, slice_cell
@@ -29,8 +31,10 @@ __all__ = [
     "AggregateTable",
     "Agreement",
     "GlobalSensitivity",
+    "IntegratedGradients",
     "PrincipalDirections",
     "SliceResult",
+    "SmoothGrad",
     "SobolConvergence",
     "SobolIndices",
     "StepSweep",
@@ -41,6 +45,7 @@ __all__ = [
     "default_half_range",
     "global_sensitivity",
     "gradient_times_input",
+    "integrated_gradients",
     "json_safe",
     "move_along",
     "principal_directions",
@@ -49,7 +54,9 @@ __all__ = [
     "saliency",
     "sample_box",
     "save_analysis",
+    "save_attribution_png",
     "slice_cell",
+    "smoothgrad",
     "sobol_indices",
     "step_sweep",
     "to_csv_text",
