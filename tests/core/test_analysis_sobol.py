@@ -213,3 +213,12 @@ def test_exports_hold_the_arrays_and_one_row_per_cell(tmp_path, ishigami_sobol):
     np.testing.assert_array_equal(data["S1_conf"], ishigami_sobol.first_order_conf)
     ranked = ishigami_sobol.ranked(0)
     assert [r[0] for r in ranked] == ["x[0]", "x[1]", "x[2]"]  # ST 0.56 > 0.44 > 0.24
+
+
+def test_convergence_can_be_left_out(ishigami_sobol):
+    alone = sobol_indices(ishigami(), [[-PI, PI]] * 3, 4096, seed=1, convergence=False)
+    np.testing.assert_array_equal(alone.convergence.n_samples, [4096])
+    # Same design, same first bootstrap draws: the indices are identical, only the rng state
+    # of the (fewer) bootstrap runs differs.
+    np.testing.assert_array_equal(alone.total_order, ishigami_sobol.total_order)
+    np.testing.assert_allclose(alone.total_order_conf, ishigami_sobol.total_order_conf, rtol=0.2)

@@ -156,7 +156,8 @@ def sobol_indices(model: ModelHandle, bounds: Any, n_samples: int, *, input: str
                   output: str | None = None, fixed: Any = None, seed: int | None = 0,
                   n_resamples: int = DEFAULT_SOBOL_RESAMPLES,
                   memory_budget: int = DEFAULT_MEMORY_BUDGET, batch_size: int | None = None,
-                  progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+                  convergence: bool = True, progress: ProgressCallback | None = None,
+                  cancel: CancelToken | None = None,
                   provenance: dict[str, Any] | None = None) -> SobolIndices:
     """First-order and total Sobol indices of ``output`` against every element of ``input``.
 
@@ -180,6 +181,9 @@ def sobol_indices(model: ModelHandle, bounds: Any, n_samples: int, *, input: str
         Bytes: the stored outputs, one batch of the model and the bootstrap must fit in it.
     batch_size : int, optional
         Rows per model call (default: from the memory budget).
+    convergence : bool
+        Also estimate on the prefixes N/16, ..., N/2 (about doubles the bootstrap's time, and
+        costs no model evaluation); otherwise the convergence view holds N only.
     progress, cancel
         Reported / checked between batches and between the convergence steps.
 
@@ -209,8 +213,8 @@ def sobol_indices(model: ModelHandle, bounds: Any, n_samples: int, *, input: str
     chunk = batch_size or rows_per_chunk(model, prepared, memory_budget // 4, "the Sobol design")
     chunk = int(min(chunk, evaluations))
     n_batches = -(-evaluations // chunk)
-    sizes = [base >> k for k in range(CONVERGENCE_HALVINGS, -1, -1)
-             if base >> k >= MIN_SAMPLES]
+    halvings = CONVERGENCE_HALVINGS if convergence else 0
+    sizes = [base >> k for k in range(halvings, -1, -1) if base >> k >= MIN_SAMPLES]
     steps = Steps(n_batches + len(sizes), progress, cancel)
     outputs = _evaluate(model, prepared, a, b, varying, chunk, steps)
     bad = ~np.all(np.isfinite(outputs), axis=1)
