@@ -118,7 +118,7 @@ def test_borehole_dgsm_bounds_lie_above_the_true_total_sobol_indices(tmp_path, c
     (["--bounds", "b.json"], "--bounds needs --sample"),
     (["--sample", "10", "--bounds", "b.json", "--method", "fd-central"], "automatic differ"),
     (["--sample", "10", "--bounds", "missing.json"], "cannot read missing.json"),
-    (["--sample", "0", "--bounds", "b.json"], "positive integer"),
+    (["--sample", "0", "--bounds", "b.json"], "number of samples must be a whole number >= 1"),
 ])
 def test_many_point_user_errors_exit_2_with_one_line(tmp_path, capsys, monkeypatch, extra,
                                                      message):

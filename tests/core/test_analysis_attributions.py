@@ -171,7 +171,10 @@ def test_chunks_report_progress_do_not_retrace_and_cancel():
     (lambda m: integrated_gradients(m, X, baseline=[np.nan] * 4), "NaN"),
     (lambda m: integrated_gradients(m, X, row=4), "out of range"),
     (lambda m: smoothgrad(m, X, noise=-1), "noise must be a number >= 0"),
-    (lambda m: smoothgrad(m, X, samples=0), "positive whole number"),
+    (lambda m: smoothgrad(m, X, samples=0), "samples must be a whole number >= 1"),
+    (lambda m: smoothgrad(m, X, samples="many"), "got 'many'"),
+    (lambda m: smoothgrad(m, X, noise="loud"), "noise must be a number >= 0"),
+    (lambda m: integrated_gradients(m, X, steps=2.5), "steps must be a whole number"),
 ])
 def test_bad_options_are_one_line_errors(call, message):
     with pytest.raises(JacguiError, match=message) as error:

@@ -73,7 +73,7 @@ def test_bad_boxes_and_options_are_refused():
         sample_box([[1.0, 0.0]], 4)
     with pytest.raises(JacguiError, match="unknown sampling"):
         sample_box([[0.0, 1.0]], 4, "halton")
-    with pytest.raises(JacguiError, match="positive integer"):
+    with pytest.raises(JacguiError, match="samples must be a whole number >= 1"):
         sample_box([[0.0, 1.0]], 0)
     with pytest.raises(JacguiError, match="at most 21201 dimensions"):
         sample_box(np.tile([0.0, 1.0], (21202, 1)), 4)

@@ -176,6 +176,7 @@ def test_constant_output_has_zero_indices_and_says_so():
 @pytest.mark.parametrize("n,bounds,message", [
     (1000, [[0, 1]] * 3, "power of 2.*use 512 or 1024"),
     (4, [[0, 1]] * 3, "whole number >= 8"),
+    ("many", [[0, 1]] * 3, "N must be a whole number >= 8, got 'many'"),
     (64, [[0, 1]] * 2, "2 bounds given for 3"),
     (64, [[1, 1]] * 3, "nothing varies"),
 ])

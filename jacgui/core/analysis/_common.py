@@ -109,6 +109,18 @@ class Steps:
             self._progress(Progress(0, self.done, self.total))
 
 
+def whole_number(value: Any, what: str, minimum: int) -> int:
+    """``value`` as an ``int`` of at least ``minimum``, or a one-line error naming ``what``."""
+    try:
+        number = int(value)
+        exact = not isinstance(value, bool) and number == value
+    except (TypeError, ValueError, OverflowError):
+        exact = False
+    if not exact or number < minimum:
+        raise JacguiError(f"{what} must be a whole number >= {minimum}, got {value!r}")
+    return number
+
+
 def resolve_index(which: int | str, labels: Sequence[str], kind: str) -> int:
     """An index from an integer (negative counts from the end) or an element label."""
     if isinstance(which, str):

@@ -27,7 +27,14 @@ from .._tf import tf
 from ..errors import JacguiError
 from ..handle import ModelHandle
 from ..job import DEFAULT_MEMORY_BUDGET, CancelToken, ProgressCallback
-from ._common import Prepared, Steps, prepare_native, resolve_index, rows_per_chunk
+from ._common import (
+    Prepared,
+    Steps,
+    prepare_native,
+    resolve_index,
+    rows_per_chunk,
+    whole_number,
+)
 
 BASELINES = ("zeros", "blur")
 RULES = ("gauss-legendre", "trapezoid")
@@ -220,9 +227,7 @@ def integrated_gradients(model: ModelHandle, point: Any = None, row: int | str =
     i, labels = _row(prepared, row)
     if rule not in RULES:
         raise JacguiError(f"unknown integration rule {rule!r}; use one of {', '.join(RULES)}")
-    if isinstance(steps, bool) or int(steps) != steps or steps < (2 if rule == "trapezoid" else 1):
-        raise JacguiError(f"steps must be a whole number >= {2 if rule == 'trapezoid' else 1}, "
-                          f"got {steps}")
+    steps = whole_number(steps, "steps", 2 if rule == "trapezoid" else 1)
     spec, x = prepared.selection.input, prepared.x
     reference, kind, notes = _baseline(baseline, x, spec)
     nodes, weights = _quadrature(int(steps), rule)
@@ -276,8 +281,11 @@ def smoothgrad(model: ModelHandle, point: Any = None, row: int | str = 0, *,
     """
     prepared = prepare_native(model, point, input, output)
     i, labels = _row(prepared, row)
-    if isinstance(samples, bool) or int(samples) != samples or samples < 1:
-        raise JacguiError(f"samples must be a positive whole number, got {samples}")
+    samples = whole_number(samples, "samples", 1)
+    try:
+        noise = float(noise)
+    except (TypeError, ValueError):
+        noise = float("nan")
     if not (np.isfinite(noise) and noise >= 0):
         raise JacguiError(f"noise must be a number >= 0, got {noise}")
     spec, x = prepared.selection.input, prepared.x
@@ -286,7 +294,6 @@ def smoothgrad(model: ModelHandle, point: Any = None, row: int | str = 0, *,
     if sigma == 0 and noise > 0:
         notes.append("the input is constant at the point, so sigma = noise x range is 0: "
                      "SmoothGrad is the plain gradient here")
-    samples = int(samples)
     chunk = _chunk(model, prepared, batch_size, memory_budget, samples)
     runner = _GradientRunner(model, prepared, i, Steps(-(-samples // chunk), progress, cancel))
     rng = np.random.default_rng(seed)
@@ -382,8 +389,8 @@ def _row(prepared: Prepared, row: int | str) -> tuple[int, tuple[str, ...]]:
 
 def _chunk(model: ModelHandle, prepared: Prepared, batch_size: int | None, budget: int,
            total: int) -> int:
-    if batch_size is not None and (int(batch_size) != batch_size or batch_size < 1):
-        raise JacguiError(f"batch_size must be a positive whole number, got {batch_size}")
+    if batch_size is not None:
+        batch_size = whole_number(batch_size, "batch_size", 1)
     size = batch_size or rows_per_chunk(model, prepared, budget, "the gradient batch")
     return int(min(size, total))
 

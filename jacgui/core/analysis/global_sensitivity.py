@@ -35,7 +35,7 @@ from ..engine import model_facts
 from ..errors import JacguiError
 from ..handle import ModelHandle
 from ..job import DEFAULT_MEMORY_BUDGET, CancelToken, ProgressCallback
-from ._common import Steps, prepare_native
+from ._common import Steps, prepare_native, whole_number
 from .batched_jacobian import batch_jacobian_function, batch_size_for
 from .sampling import check_bounds
 from .streamed_bootstrap import (
@@ -253,8 +253,7 @@ def global_sensitivity(model: ModelHandle, points: Any, *, input: str | None = N
     x = x.reshape(-1, n)
     if not np.all(np.isfinite(x)):
         raise JacguiError(f"{int(np.sum(~np.all(np.isfinite(x), axis=1)))} point(s) hold NaN/Inf")
-    if int(n_resamples) != n_resamples or n_resamples < 0:
-        raise JacguiError(f"n_resamples must be a whole number >= 0, got {n_resamples}")
+    n_resamples = whole_number(n_resamples, "n_resamples", 0)
     box = None if bounds is None else check_bounds(bounds, n)
     warnings: list[str] = []
     resamples = resamples_that_fit(int(n_resamples), m * n, memory_budget // 4)

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import JacguiError
 from ..spec import TensorInfo
+from ._common import whole_number
 from .labelled_files import csv_rows, is_number, keyed, read_text, to_number
 
 SAMPLING_METHODS = ("sobol", "lhs", "uniform")
@@ -72,9 +73,7 @@ def sample_box(bounds: Any, n_samples: int, method: str = "sobol",
     box = check_bounds(bounds)
     if method not in SAMPLING_METHODS:
         raise JacguiError(f"unknown sampling {method!r}; use one of {', '.join(SAMPLING_METHODS)}")
-    if int(n_samples) != n_samples or n_samples < 1:
-        raise JacguiError(f"the number of samples must be a positive integer, got {n_samples}")
-    n_samples = int(n_samples)
+    n_samples = whole_number(n_samples, "the number of samples", 1)
     rng = np.random.default_rng(seed)
     unit = unit_sample(box.shape[0], n_samples, method, rng)
     return box[:, 0] + unit * (box[:, 1] - box[:, 0])

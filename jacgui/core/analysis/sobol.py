@@ -35,7 +35,7 @@ from ..errors import JacguiError, JacobianTooLargeError
 from ..finite_diff import batched_function
 from ..handle import ModelHandle
 from ..job import DEFAULT_MEMORY_BUDGET, CancelToken, ProgressCallback
-from ._common import Steps, prepare_native, rows_per_chunk
+from ._common import Steps, prepare_native, rows_per_chunk, whole_number
 from .global_sensitivity import Z_95
 from .sampling import check_bounds, unit_sample
 
@@ -196,8 +196,7 @@ def sobol_indices(model: ModelHandle, bounds: Any, n_samples: int, *, input: str
     n, m = selection.n, selection.m
     box = check_bounds(bounds, n)
     base = _check_size(n_samples)
-    if int(n_resamples) != n_resamples or n_resamples < 2:
-        raise JacguiError(f"n_resamples must be a whole number >= 2, got {n_resamples}")
+    n_resamples = whole_number(n_resamples, "n_resamples", 2)
     varying = np.flatnonzero(box[:, 1] > box[:, 0])
     if varying.size == 0:
         raise JacguiError("every input has low == high in the bounds: nothing varies")
@@ -253,9 +252,7 @@ def sobol_indices(model: ModelHandle, bounds: Any, n_samples: int, *, input: str
 
 
 def _check_size(n_samples: Any) -> int:
-    if isinstance(n_samples, bool) or int(n_samples) != n_samples or n_samples < MIN_SAMPLES:
-        raise JacguiError(f"N must be a whole number >= {MIN_SAMPLES}, got {n_samples}")
-    base = int(n_samples)
+    base = whole_number(n_samples, "N", MIN_SAMPLES)
     if base & (base - 1):
         lower = 1 << (base.bit_length() - 1)
         raise JacguiError(f"N must be a power of 2 (the Sobol design is balanced only then), "
