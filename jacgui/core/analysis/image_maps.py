@@ -22,13 +22,13 @@ REDUCTIONS = ("max", "sum", "none")
 
 def saliency(result: JacobianResult, row: int, reduce: str = "max") -> np.ndarray:
     """``|J[row]|`` shaped like the input image, channels reduced by ``reduce``."""
-    return _as_image(np.abs(_row(result, row)), result.input_shape, reduce)
+    return as_image(np.abs(_row(result, row)), result.input_shape, reduce)
 
 
 def gradient_times_input(result: JacobianResult, row: int, reduce: str = "sum") -> np.ndarray:
     """``J[row] * x`` shaped like the input image, channels reduced by ``reduce``."""
     values = _row(result, row) * np.asarray(result.point, dtype=np.float64).reshape(-1)
-    return _as_image(values, result.input_shape, reduce)
+    return as_image(values, result.input_shape, reduce)
 
 
 def _row(result: JacobianResult, row: int) -> np.ndarray:
@@ -38,7 +38,8 @@ def _row(result: JacobianResult, row: int) -> np.ndarray:
     return np.asarray(result.matrix[row], dtype=np.float64)
 
 
-def _as_image(values: np.ndarray, shape: tuple[int, ...], reduce: str) -> np.ndarray:
+def as_image(values: np.ndarray, shape: tuple[int, ...], reduce: str) -> np.ndarray:
+    """``values`` in ``shape``; an ``(H, W, C)`` image's channels reduced by ``reduce``."""
     if reduce not in REDUCTIONS:
         raise JacguiError(f"unknown channel reduction {reduce!r}; use {', '.join(REDUCTIONS)}")
     image = values.reshape(shape)
