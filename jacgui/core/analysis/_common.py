@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import complete_point, held_inputs, selection_for
+from ..engine import complete_point, fd_selection
 from ..errors import JacguiError
 from ..handle import ModelHandle
 from ..job import JacobianJob, JacobianOptions
@@ -32,8 +32,11 @@ class Prepared:
 
 def prepare(model: ModelHandle, point: Any, input: str | None, output: str | None,
             dtype: str | None = None) -> Prepared:
-    """Narrow ``model`` at ``point`` as finite differences would: float64 unless ``dtype`` says
-    ``"float32"`` or the model is fixed at its saved precision (then a note says so)."""
+    """Narrow ``model`` at ``point`` as finite differences would.
+
+    That is float64 unless ``dtype`` says ``"float32"``, the model is fixed at its saved
+    precision, or its float64 copy does not reproduce it at ``point`` (then a note says so).
+    """
     if dtype not in (None, "float32", "float64"):
         raise JacguiError(f"dtype must be float32 or float64, not {dtype!r}")
     if point is not None and not isinstance(point, Mapping):
@@ -41,8 +44,7 @@ def prepare(model: ModelHandle, point: Any, input: str | None, output: str | Non
     job = JacobianJob(model, point or {}, "fd-central", input, output,
                       JacobianOptions(dtype=dtype))
     values = complete_point(model, job.point, input)
-    selection, notes = selection_for(model, job)
-    others = held_inputs(model, selection, values)
+    selection, others, notes = fd_selection(model, job, values)
     x = values[selection.input.name].reshape(-1).astype(np.float64)
     return Prepared(selection, others, x, tuple(notes))
 
