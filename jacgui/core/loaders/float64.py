@@ -72,18 +72,19 @@ def copy_state(source: Any, clone: Any) -> None:
     """Give every layer of ``clone`` the state of the same layer of ``source``.
 
     Both models come from the same config, so their layers pair up in order; a mismatch in
-    class or name means the structure did not survive the rebuild.
+    class means the structure did not survive the rebuild. (Names may differ: a subclassed
+    model's own layers get fresh automatic names in the copy.)
     """
     originals, copies = _all_layers(source), _all_layers(clone)
     if len(originals) != len(copies):
         raise ModelLoadError("cannot rebuild the model in float64: the copy has other layers")
     for original, copy in zip(originals, copies, strict=True):
-        if type(original) is not type(copy) or original.name != copy.name:
+        if type(original) is not type(copy):
             raise ModelLoadError("cannot rebuild the model in float64: layer "
                                  f"{original.name!r} became {copy.name!r}")
         store: dict[str, Any] = {}
         original.save_own_variables(store)
-        copy.load_own_variables({key: np.asarray(value) for key, value in store.items()})
+        copy.load_own_variables({key: _array(value) for key, value in store.items()})
         if hasattr(original, "save_assets") and hasattr(copy, "load_assets"):
             with tempfile.TemporaryDirectory(prefix="jacgui-assets-") as folder:
                 original.save_assets(folder)
@@ -100,6 +101,11 @@ def lowest_precision(source: Any) -> str:
     low = [name for name in _LOW_PRECISION if name in dtypes]
     # bfloat16 has the larger epsilon (2^-8 against float16's 2^-11).
     return "bfloat16" if "bfloat16" in low else (low[0] if low else "float32")
+
+
+def _array(value: Any) -> np.ndarray:
+    # Keras variables convert through .numpy(); np.asarray on them warns under numpy 2.
+    return np.asarray(value.numpy() if hasattr(value, "numpy") else value)
 
 
 def _all_layers(model: Any) -> list[Any]:
