@@ -97,7 +97,17 @@ def fd_selection(model: ModelHandle, job: JacobianJob,
     precision, with a note saying why.
     """
     selection, notes = selection_for(model, job)
-    others = held_inputs(model, selection, point)
+    return checked_copy(model, job, point, selection, held_inputs(model, selection, point), notes)
+
+
+def checked_copy(model: ModelHandle, job: JacobianJob, point: dict[str, np.ndarray],
+                 selection: Selection, others: tuple,
+                 notes: list[str]) -> tuple[Selection, tuple, list[str]]:
+    """``selection``, unless it is a float64 copy that does not check out at ``point``.
+
+    Then it is the model's own selection, with a note. The check evaluates the model, so it
+    runs after the plan has accepted the job's size.
+    """
     if selection.dtype != "float64" or model.make_float64 is None:
         return selection, others, notes
     reference, _ = selection_for(model, replace(job, method="reverse"))
@@ -168,14 +178,13 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
     check_method(job.method, job.options.step, job.options.memory_budget)
     model = job.model
     point = complete_point(model, job.point, job.input)
-    if job.method.startswith("fd"):
-        selection, others, warnings = fd_selection(model, job, point)
-    else:
-        selection, warnings = selection_for(model, job)
-        others = held_inputs(model, selection, point)
+    selection, warnings = selection_for(model, job)
+    others = held_inputs(model, selection, point)
     elements = activation_elements(model, selection, others)
     plan = make_plan(job.method, selection.m, selection.n, np.dtype(selection.dtype).itemsize,
                      elements, job.options.memory_budget, job.method, job.options.error_estimate)
+    if plan.method.startswith("fd"):
+        selection, others, warnings = checked_copy(model, job, point, selection, others, warnings)
 
     def chunk_done(done: int) -> None:
         if progress is not None:
