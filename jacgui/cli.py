@@ -38,9 +38,14 @@ def _parser() -> argparse.ArgumentParser:
     compute.add_argument("--no-error-estimate", action="store_true",
                          help="finite differences: skip the second step (half the model calls; "
                          "no error estimate and no Richardson extrapolation)")
-    compute.add_argument("--fd-plain", action="store_true",
-                         help="finite differences: the plain difference at its own step instead "
-                         "of Richardson extrapolation (better for ReLU-like kinks)")
+    extrapolation = compute.add_mutually_exclusive_group()
+    extrapolation.add_argument(
+        "--fd-plain", dest="richardson", action="store_false", default=None,
+        help="finite differences: the plain difference at its own step, no Richardson "
+        "extrapolation (default: extrapolate unless the model has kinks such as ReLU)")
+    extrapolation.add_argument(
+        "--fd-richardson", dest="richardson", action="store_true", default=None,
+        help="finite differences: extrapolate even where the model has kinks")
     compute.add_argument("--memory", type=float, default=DEFAULT_MEMORY_BUDGET / (1 << 20),
                          metavar="MIB", help="memory budget in MiB (default: %(default).0f)")
     compute.add_argument("--out", type=Path, help="save to .npy, .csv, .npz or .json")
@@ -115,7 +120,7 @@ def _compute(args: argparse.Namespace) -> int:
     model, point = _load(args)
     result = jacobian(model, point, method=args.method, input=args.input, output=args.output,
                       step=args.step, dtype=args.dtype, memory_budget=int(args.memory * (1 << 20)),
-                      error_estimate=not args.no_error_estimate, richardson=not args.fd_plain)
+                      error_estimate=not args.no_error_estimate, richardson=args.richardson)
     print(summary(result))
     if args.out is not None:
         print(f"saved {save_result(result, args.out)}")

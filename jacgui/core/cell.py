@@ -12,6 +12,7 @@ from .agreement import Verdict, agree
 from .engine import complete_point, fd_selection, held_inputs, selection_for
 from .finite_diff import batched_function, difference_columns, fd_stencil, steps_for
 from .job import JacobianJob, JacobianResult
+from .smoothness import extrapolation_choice
 from .views import elasticity_note
 
 
@@ -78,9 +79,10 @@ def cross_check(model: Any, point: Any, row: int, col: int, *, input: str | None
                 ad_scale: float | None = None) -> CrossCheck:
     """Recompute one derivative with the other family and judge the two together.
 
-    An AD value is checked by Richardson central differences of its column (one batched call
-    of four points, float64 where the model's copy checks out); an FD value by a reverse-mode
-    gradient of its row. The verdict is :func:`jacgui.core.agreement.agree`.
+    An AD value is checked by central differences of its column (one batched call of four
+    points, float64 where the model's copy checks out, extrapolated unless the model has kinks);
+    an FD value by a reverse-mode gradient of its row. The verdict is
+    :func:`jacgui.core.agreement.agree`.
 
     Parameters
     ----------
@@ -139,12 +141,14 @@ def _fd_cell(model: Any, point: Any, row: int, col: int, input: str | None,
     values = complete_point(model, job.point, input)
     selection, others, notes = fd_selection(model, job, values)
     x = values[selection.input.name].reshape(-1)
-    stencil = fd_stencil(True, selection.dtype)
+    extrapolate, _ = extrapolation_choice(selection, others, model.cache, None)
+    stencil = fd_stencil(True, selection.dtype, True, extrapolate)
     steps = steps_for(x, stencil.relative_step(selection.dtype), selection.dtype)
     f = batched_function(selection, others, model.cache)
     x_eval = x.astype(selection.dtype)
     f0 = f(x_eval[None], others).numpy()[0].astype(np.float64)
-    column, error = difference_columns(f, others, x_eval, f0, steps, np.array([col]), True)
+    column, error = difference_columns(f, others, x_eval, f0, steps, np.array([col]), True,
+                                       extrapolate)
     return float(column[row, 0]), float(error[row, 0]), tuple(notes)
 
 

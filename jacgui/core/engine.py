@@ -32,6 +32,7 @@ from .job import (
 from .planning import Plan, check_method, make_plan
 from .precision import check_float64_copy
 from .selection import Selection, graph_facts, other_tensors, select
+from .smoothness import extrapolation_choice
 from .spec import TensorInfo
 from .vanishing import vanishing_jacobian_note
 
@@ -194,14 +195,21 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
     x = point[selection.input.name].reshape(-1)
     reason, steps, error = plan.reason, None, None
     if plan.method.startswith("fd"):
-        options = job.options
+        options, central = job.options, plan.method == "fd-central"
+        extrapolate, why = True, ""
+        if fd_stencil(central, selection.dtype, options.error_estimate).extrapolated:
+            extrapolate, why = extrapolation_choice(selection, others, model.cache,
+                                                    options.richardson)
+        elif options.richardson is not None:
+            extrapolate = options.richardson
         outputs, matrix, steps, error = fd_jacobian(
             selection, x, others, plan, model.cache, options.step, cancel, chunk_done,
-            options.error_estimate, options.richardson)
-        stencil = fd_stencil(plan.method == "fd-central", selection.dtype,
-                             options.error_estimate, options.richardson)
-        reason = (f"{reason}; {stencil.describe(selection.dtype, options.step)}; "
-                  f"evaluated in {selection.dtype}")
+            options.error_estimate, extrapolate)
+        stencil = fd_stencil(central, selection.dtype, options.error_estimate, extrapolate)
+        described = stencil.describe(selection.dtype, options.step)
+        if why:
+            described = f"{described} ({why})"
+        reason = f"{reason}; {described}; evaluated in {selection.dtype}"
     else:
         x_tensor = tf().constant(x, dtype=selection.dtype)
         outputs, matrix, connected, note = autodiff_jacobian(
@@ -235,7 +243,7 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
 def jacobian(model: ModelHandle, point: Any = None, *, method: str = "auto",
              input: str | None = None, output: str | None = None, step: float | None = None,
              dtype: str | None = None, memory_budget: int = DEFAULT_MEMORY_BUDGET,
-             error_estimate: bool = True, richardson: bool = True,
+             error_estimate: bool = True, richardson: bool | None = None,
              progress: ProgressCallback | None = None,
              cancel: CancelToken | None = None) -> JacobianResult:
     """Jacobian of ``output`` with respect to ``input`` at ``point``.
@@ -259,9 +267,11 @@ def jacobian(model: ModelHandle, point: Any = None, *, method: str = "auto",
     error_estimate : bool
         Finite differences only: estimate every cell's error from a second step (2x the work);
         without it there is no Richardson extrapolation either.
-    richardson : bool
-        Finite differences only: extrapolate from steps h and 2h (``False``: the plain
-        difference at its own step, still with an error estimate).
+    richardson : bool or None
+        Finite differences only: extrapolate from steps h and 2h (``True``), or keep the plain
+        difference at its own step, still with an error estimate (``False``); ``None`` decides
+        from the model (plain where it has kinks such as ReLU, see
+        :mod:`jacgui.core.smoothness`).
     progress, cancel
         Called between chunks / checked between chunks.
 

@@ -33,16 +33,18 @@ class JacobianOptions:
     error_estimate : bool
         For finite differences, also evaluate at step 2h to estimate every cell's error
         (twice the model evaluations). Without it there is no Richardson extrapolation.
-    richardson : bool
-        For finite differences, extrapolate from steps h and 2h; ``False`` keeps the plain
-        difference (order 2 central, order 1 forward) at its own step.
+    richardson : bool or None
+        For finite differences, extrapolate from steps h and 2h (``True``) or keep the plain
+        difference, order 2 central and order 1 forward, at its own step (``False``). ``None``
+        extrapolates unless the model has kinks on the input's path (ReLU, max-pooling), where
+        the plain difference is exact between kinks (:mod:`jacgui.core.smoothness`).
     """
 
     step: float | None = None
     dtype: str | None = None
     memory_budget: int = DEFAULT_MEMORY_BUDGET
     error_estimate: bool = True
-    richardson: bool = True
+    richardson: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -229,3 +229,53 @@ def test_error_estimate_widens_where_the_model_is_noisier_than_its_dtype():
     error = np.abs(matrix - truth)
     assert np.all(error <= estimate), error / estimate
     assert error.max() > 1e-7  # float32 noise over a float64-sized step: the case is real
+
+
+def _relu_mlp(seed: int = 2, n: int = 12, hidden: int = 300, m: int = 6):
+    """A ReLU network (piecewise linear) with its analytic Jacobian at a random point."""
+    rng = np.random.default_rng(seed)
+    w1, b1 = rng.standard_normal((n, hidden)) / np.sqrt(n), 0.5 * rng.standard_normal(hidden)
+    w2 = rng.standard_normal((hidden, m)) / np.sqrt(hidden)
+    x = rng.uniform(-1, 1, n)
+
+    def forward(feeds):
+        z = feeds["x"]
+        return {"y": tf.nn.relu(z @ tf.constant(w1, z.dtype) + tf.constant(b1, z.dtype))
+                @ tf.constant(w2, z.dtype)}
+
+    model = ModelHandle("relu", "python", (TensorInfo("x", (n,)),), (TensorInfo("y", (m,)),),
+                        forward, {"x": x}, make_float64=lambda: forward)
+    return model, x, (w2.T * ((x @ w1 + b1) > 0)) @ w1.T
+
+
+def test_models_with_kinks_get_the_plain_difference_by_default():
+    # Extrapolation's step 0.74e-3 |x| crosses a ReLU kink in 3 of 12 such networks (seed 2 is
+    # one); the plain step 6e-6 |x| crosses none of them, and between kinks it is exact.
+    model, x, truth = _relu_mlp()
+    scale = np.abs(truth).max()
+    default = jacobian(model, x, method="fd-central")
+    assert "plain central" in default.method_reason and "Relu" in default.method_reason
+    assert np.abs(default.matrix - truth).max() <= 1e-9 * scale
+    forced = jacobian(model, x, method="fd-central", richardson=True)
+    assert "Richardson" in forced.method_reason
+    error = np.abs(forced.matrix - truth)
+    assert error.max() > 1e-6 * scale  # the case is real: some column crosses a kink
+    assert np.mean(error <= forced.error_estimate) >= 0.99  # and its estimate says so
+
+
+def test_kink_scan_ignores_ops_that_do_not_depend_on_the_input():
+    from jacgui.core.engine import held_inputs, selection_for
+    from jacgui.core.job import JacobianJob
+    from jacgui.core.smoothness import kinked_ops
+
+    def f(z):  # a Maximum of constants (as in Normalization) and a Relu of a constant
+        floor = tf.maximum(tf.sqrt(tf.constant(4.0, z.dtype)), tf.constant(1e-3, z.dtype))
+        return tf.tanh(z / floor) + tf.nn.relu(tf.constant(-1.0, z.dtype))
+
+    smooth = ModelHandle("f", "python", (TensorInfo("x", (2,)),), (TensorInfo("y", (2,)),),
+                         lambda feeds: {"y": f(feeds["x"])}, {"x": np.ones(2)})
+    relu, _, _ = _relu_mlp()
+    for model, expected in ((smooth, ()), (relu, ("Relu",))):
+        selection, _ = selection_for(model, JacobianJob(model, {}, "fd-central"))
+        others = held_inputs(model, selection, {"x": model.default_point["x"]})
+        assert kinked_ops(selection, others, model.cache) == expected
