@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from .finite_diff import batched_function
+from .loaders._common import short_message
 from .loaders.float64 import lowest_precision
 from .selection import Selection
 
@@ -81,8 +82,11 @@ def _check(copy: Selection, copy_others: tuple, reference: Selection, reference_
         batch += [x + _SMALL * direction * scale_x, x + _LARGE * direction * scale_x]
     batch = np.array(batch)
     offsets = batch - x  # what float64 really added
-    values = _evaluate(copy, copy_others, batch, cache)
     expected = _evaluate(reference, reference_others, x[None], cache)[0]
+    try:
+        values = _evaluate(copy, copy_others, batch, cache)
+    except Exception as exc:  # the model itself ran: whatever breaks is the copy's fault
+        return f"it fails at this point ({short_message(exc)})"
     f64 = values[0]
     moves = values[1:] - f64  # (2 * directions, m): small, large, small, large, ...
     small, large = moves[0::2], moves[1::2]

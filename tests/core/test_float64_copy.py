@@ -184,3 +184,22 @@ def test_the_check_runs_at_the_point_not_at_zeros(normalized):
     fingerprint, reason = model.cache[key]
     assert fingerprint.startswith(np.asarray(data[3], np.float64).tobytes()) and reason is None
     assert tf.is_tensor(model.float64_forward()({"x": data[3][None]})["out"])
+
+
+def test_a_copy_that_fails_at_the_point_falls_back():
+    from jacgui.core.handle import ModelHandle
+    from jacgui.core.spec import TensorInfo
+
+    def broken_copy(feeds):  # runs on one point (the loader's smoke test), not on five
+        x = feeds["x"]
+        tf.debugging.assert_less(tf.shape(x)[0], 2, message="copy breaks")
+        return {"y": 2 * x}
+
+    model = ModelHandle("broken", "python", (TensorInfo("x", (2,)),), (TensorInfo("y", (2,)),),
+                        lambda feeds: {"y": 2 * feeds["x"]}, {"x": np.ones(2)},
+                        make_float64=lambda: broken_copy)
+    result = jacobian(model, method="fd-central")
+    assert result.extra["dtype"] == "float32"
+    note = " ".join(result.warnings)
+    assert "it fails at this point" in note and "copy breaks" in note
+    np.testing.assert_allclose(result.matrix, 2 * np.eye(2), atol=1e-3)
