@@ -10,9 +10,9 @@ import numpy as np
 from ._tf import tf
 from .agreement import Verdict, agree
 from .engine import complete_point, fd_selection, held_inputs, selection_for
-from .finite_diff import batched_function, difference_columns, fd_stencil, steps_for
+from .finite_diff import batched_function, difference_columns, steps_for
 from .job import JacobianJob, JacobianResult
-from .smoothness import extrapolation_choice
+from .smoothness import choose_stencil
 from .views import elasticity_note
 
 
@@ -141,14 +141,13 @@ def _fd_cell(model: Any, point: Any, row: int, col: int, input: str | None,
     values = complete_point(model, job.point, input)
     selection, others, notes = fd_selection(model, job, values)
     x = values[selection.input.name].reshape(-1)
-    extrapolate, _ = extrapolation_choice(selection, others, model.cache, None)
-    stencil = fd_stencil(True, selection.dtype, True, extrapolate)
+    stencil, _ = choose_stencil(selection, others, model.cache, central=True)
     steps = steps_for(x, stencil.relative_step(selection.dtype), selection.dtype)
     f = batched_function(selection, others, model.cache)
     x_eval = x.astype(selection.dtype)
     f0 = f(x_eval[None], others).numpy()[0].astype(np.float64)
     column, error = difference_columns(f, others, x_eval, f0, steps, np.array([col]), True,
-                                       extrapolate)
+                                       stencil.extrapolated)
     return float(column[row, 0]), float(error[row, 0]), tuple(notes)
 
 

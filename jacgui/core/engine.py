@@ -18,7 +18,7 @@ from . import dependence
 from ._tf import tf
 from .autodiff import autodiff_jacobian
 from .errors import JacguiError, JacobianCancelled, ModelRunError
-from .finite_diff import fd_jacobian, fd_stencil
+from .finite_diff import fd_jacobian
 from .handle import ModelHandle
 from .job import (
     DEFAULT_MEMORY_BUDGET,
@@ -32,7 +32,7 @@ from .job import (
 from .planning import Plan, check_method, make_plan
 from .precision import check_float64_copy
 from .selection import Selection, graph_facts, other_tensors, select
-from .smoothness import extrapolation_choice
+from .smoothness import choose_stencil
 from .spec import TensorInfo
 from .vanishing import vanishing_jacobian_note
 
@@ -195,21 +195,14 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
     x = point[selection.input.name].reshape(-1)
     reason, steps, error = plan.reason, None, None
     if plan.method.startswith("fd"):
-        options, central = job.options, plan.method == "fd-central"
-        extrapolate, why = True, ""
-        if fd_stencil(central, selection.dtype, options.error_estimate).extrapolated:
-            extrapolate, why = extrapolation_choice(selection, others, model.cache,
-                                                    options.richardson)
-        elif options.richardson is not None:
-            extrapolate = options.richardson
+        options = job.options
+        stencil, why = choose_stencil(selection, others, model.cache, plan.method == "fd-central",
+                                      options.error_estimate, options.richardson)
         outputs, matrix, steps, error = fd_jacobian(
             selection, x, others, plan, model.cache, options.step, cancel, chunk_done,
-            options.error_estimate, extrapolate)
-        stencil = fd_stencil(central, selection.dtype, options.error_estimate, extrapolate)
-        described = stencil.describe(selection.dtype, options.step)
-        if why:
-            described = f"{described} ({why})"
-        reason = f"{reason}; {described}; evaluated in {selection.dtype}"
+            options.error_estimate, stencil.extrapolated)
+        reason = (f"{reason}; {stencil.describe(selection.dtype, options.step)}"
+                  f"{f' ({why})' if why else ''}; evaluated in {selection.dtype}")
     else:
         x_tensor = tf().constant(x, dtype=selection.dtype)
         outputs, matrix, connected, note = autodiff_jacobian(

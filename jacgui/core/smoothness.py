@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .finite_diff import batched_function
+from .finite_diff import Stencil, batched_function, fd_stencil
 from .selection import Selection
 
 #: Op types whose output is piecewise linear (or piecewise) in their input.
@@ -39,19 +39,24 @@ def kinked_ops(selection: Selection, others: tuple, cache: dict) -> tuple[str, .
     return cache[key]
 
 
-def extrapolation_choice(selection: Selection, others: tuple, cache: dict,
-                         richardson: bool | None) -> tuple[bool, str]:
-    """Whether to extrapolate, and why (empty when it was simply asked for).
+def choose_stencil(selection: Selection, others: tuple, cache: dict, central: bool,
+                   error_estimate: bool = True,
+                   richardson: bool | None = None) -> tuple[Stencil, str]:
+    """The stencil finite differences use for ``selection``, and why, if the model decided.
 
-    ``richardson=None`` (the default) extrapolates unless :func:`kinked_ops` finds kinks.
+    ``richardson=None`` extrapolates wherever :func:`~jacgui.core.finite_diff.fd_stencil`
+    can, unless :func:`kinked_ops` finds kinks; ``True`` or ``False`` is followed as asked.
+    The reason is empty unless kinks turned extrapolation off.
     """
-    if richardson is not None:
-        return richardson, ""
+    possible = fd_stencil(central, selection.dtype, error_estimate)
+    if richardson is not None or not possible.extrapolated:
+        return fd_stencil(central, selection.dtype, error_estimate, richardson is not False), ""
     kinks = kinked_ops(selection, others, cache)
     if not kinks:
-        return True, ""
-    return False, (f"not extrapolated: the model has kinks ({', '.join(kinks)}), where a "
-                   "small plain step is exact")
+        return possible, ""
+    return (fd_stencil(central, selection.dtype, error_estimate, False),
+            f"not extrapolated: the model has kinks ({', '.join(kinks)}), where a small plain "
+            "step is exact")
 
 
 def _dependent_kinks(graph: Any) -> tuple[str, ...]:
