@@ -33,11 +33,20 @@ def _parser() -> argparse.ArgumentParser:
     compute.add_argument("--output", help="output to differentiate (default: the first)")
     compute.add_argument("--method", choices=METHODS, default="auto")
     compute.add_argument("--step", type=float, help="relative finite-difference step c in "
-                         "h_j = c*max(1,|x_j|) (default: sqrt(eps) forward, cbrt(eps) central)")
+                         "h_j = c*max(1,|x_j|) (default: chosen for the difference's order)")
     compute.add_argument("--dtype", choices=("float32", "float64"),
                          help="finite-difference evaluation dtype (default: float64 if possible)")
     compute.add_argument("--no-error-estimate", action="store_true",
-                         help="finite differences: skip the second step (half the model calls)")
+                         help="finite differences: skip the second step (half the model calls; "
+                         "no error estimate and no Richardson extrapolation)")
+    extrapolation = compute.add_mutually_exclusive_group()
+    extrapolation.add_argument(
+        "--fd-plain", dest="richardson", action="store_false", default=None,
+        help="finite differences: the plain difference at its own step, no Richardson "
+        "extrapolation (default: extrapolate unless the model has kinks such as ReLU)")
+    extrapolation.add_argument(
+        "--fd-richardson", dest="richardson", action="store_true", default=None,
+        help="finite differences: extrapolate even where the model has kinks")
     compute.add_argument("--memory", type=float, default=DEFAULT_MEMORY_BUDGET / (1 << 20),
                          metavar="MIB", help="memory budget in MiB (default: %(default).0f)")
     compute.add_argument("--out", type=Path, help="save to .npy, .csv, .npz or .json")
@@ -112,7 +121,7 @@ def _compute(args: argparse.Namespace) -> int:
     model, point = _load(args)
     result = jacobian(model, point, method=args.method, input=args.input, output=args.output,
                       step=args.step, dtype=args.dtype, memory_budget=int(args.memory * (1 << 20)),
-                      error_estimate=not args.no_error_estimate)
+                      error_estimate=not args.no_error_estimate, richardson=args.richardson)
     print(summary(result))
     if args.out is not None:
         print(f"saved {save_result(result, args.out)}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -29,8 +30,11 @@ from .job import (
     ProgressCallback,
 )
 from .planning import Plan, check_method, make_plan
+from .precision import check_float64_copy
 from .selection import Selection, graph_facts, other_tensors, select
+from .smoothness import choose_stencil
 from .spec import TensorInfo
+from .vanishing import vanishing_jacobian_note
 
 
 def complete_point(model: ModelHandle, point: Any = None,
@@ -66,7 +70,8 @@ def _validated(value: Any, spec: TensorInfo) -> np.ndarray:
 def selection_for(model: ModelHandle, job: JacobianJob) -> tuple[Selection, list[str]]:
     """The narrowed function for ``job``, and notes about its precision.
 
-    Pick the forward function and dtype: float64 for finite differences where possible."""
+    Pick the forward function and dtype: float64 for finite differences where possible.
+    """
     notes: list[str] = []
     forward, dtype = None, None
     if job.method.startswith("fd") and job.options.dtype != "float32":
@@ -82,6 +87,41 @@ def selection_for(model: ModelHandle, job: JacobianJob) -> tuple[Selection, list
     if key not in model.cache:
         model.cache[key] = select(model, job.input, job.output, forward, dtype)
     return model.cache[key], notes
+
+
+def fd_selection(model: ModelHandle, job: JacobianJob,
+                 point: dict[str, np.ndarray]) -> tuple[Selection, tuple, list[str]]:
+    """The function finite differences evaluate at ``point``, its held inputs, and notes.
+
+    That is the float64 copy when it reproduces the model at this very point
+    (:func:`~jacgui.core.precision.check_float64_copy`); otherwise the model in its own
+    precision, with a note saying why.
+    """
+    selection, notes = selection_for(model, job)
+    return checked_copy(model, job, point, selection, held_inputs(model, selection, point), notes)
+
+
+def checked_copy(model: ModelHandle, job: JacobianJob, point: dict[str, np.ndarray],
+                 selection: Selection, others: tuple,
+                 notes: list[str]) -> tuple[Selection, tuple, list[str]]:
+    """``selection``, unless it is a float64 copy that does not check out at ``point``.
+
+    Then it is the model's own selection, with a note. The check evaluates the model, so it
+    runs after the plan has accepted the job's size.
+    """
+    if selection.dtype != "float64" or model.make_float64 is None:
+        return selection, others, notes
+    reference, _ = selection_for(model, replace(job, method="reverse"))
+    reference_others = held_inputs(model, reference, point)
+    x = point[selection.input.name].reshape(-1)
+    reason = check_float64_copy(selection, others, reference, reference_others, x, model.cache,
+                                model.source)
+    if reason is None:
+        return selection, others, notes
+    notes.append(f"the float64 copy of the model is not used: {reason}; differences are "
+                 f"evaluated in {reference.dtype} (their error estimate says how far to trust "
+                 "them)")
+    return reference, reference_others, notes
 
 
 def plan_job(job: JacobianJob) -> Plan:
@@ -144,6 +184,8 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
     elements = activation_elements(model, selection, others)
     plan = make_plan(job.method, selection.m, selection.n, np.dtype(selection.dtype).itemsize,
                      elements, job.options.memory_budget, job.method, job.options.error_estimate)
+    if plan.method.startswith("fd"):
+        selection, others, warnings = checked_copy(model, job, point, selection, others, warnings)
 
     def chunk_done(done: int) -> None:
         if progress is not None:
@@ -153,10 +195,14 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
     x = point[selection.input.name].reshape(-1)
     reason, steps, error = plan.reason, None, None
     if plan.method.startswith("fd"):
+        options = job.options
+        stencil, why = choose_stencil(selection, others, model.cache, plan.method == "fd-central",
+                                      options.error_estimate, options.richardson)
         outputs, matrix, steps, error = fd_jacobian(
-            selection, x, others, plan, model.cache, job.options.step, cancel, chunk_done,
-            job.options.error_estimate)
-        reason = f"{reason}; evaluated in {selection.dtype}"
+            selection, x, others, plan, model.cache, options.step, cancel, chunk_done,
+            options.error_estimate, stencil.extrapolated)
+        reason = (f"{reason}; {stencil.describe(selection.dtype, options.step)}"
+                  f"{f' ({why})' if why else ''}; evaluated in {selection.dtype}")
     else:
         x_tensor = tf().constant(x, dtype=selection.dtype)
         outputs, matrix, connected, note = autodiff_jacobian(
@@ -174,6 +220,8 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
             if (warning := dependence.zero_column_warning(matrix, suspects)) is not None:
                 warnings.append(warning)
     warnings += _nan_warnings(outputs, matrix)
+    if (note := vanishing_jacobian_note(matrix, outputs, x)) is not None:
+        warnings.append(note)
     return JacobianResult(
         matrix=matrix, outputs=outputs, point=x, input_labels=selection.input.element_labels(),
         output_labels=selection.output.element_labels(), input_name=selection.input.name,
@@ -188,7 +236,8 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
 def jacobian(model: ModelHandle, point: Any = None, *, method: str = "auto",
              input: str | None = None, output: str | None = None, step: float | None = None,
              dtype: str | None = None, memory_budget: int = DEFAULT_MEMORY_BUDGET,
-             error_estimate: bool = True, progress: ProgressCallback | None = None,
+             error_estimate: bool = True, richardson: bool | None = None,
+             progress: ProgressCallback | None = None,
              cancel: CancelToken | None = None) -> JacobianResult:
     """Jacobian of ``output`` with respect to ``input`` at ``point``.
 
@@ -202,13 +251,20 @@ def jacobian(model: ModelHandle, point: Any = None, *, method: str = "auto",
     input, output : str, optional
         Names of the input and output to differentiate; the first of each by default.
     step : float, optional
-        Relative finite-difference step ``c`` in ``h_j = c * max(1, |x_j|)``.
+        Relative finite-difference step ``c`` in ``h_j = c * max(1, |x_j|)``; by default
+        the stencil's own (see :mod:`jacgui.core.finite_diff`).
     dtype : {"float32", "float64"}, optional
         Evaluation dtype for finite differences (float64 where the model allows it).
     memory_budget : int
         Bytes; sets the chunk size.
     error_estimate : bool
-        Finite differences only: estimate every cell's error from a second step (2x the work).
+        Finite differences only: estimate every cell's error from a second step (2x the work);
+        without it there is no Richardson extrapolation either.
+    richardson : bool or None
+        Finite differences only: extrapolate from steps h and 2h (``True``), or keep the plain
+        difference at its own step, still with an error estimate (``False``); ``None`` decides
+        from the model (plain where it has kinks such as ReLU, see
+        :mod:`jacgui.core.smoothness`).
     progress, cancel
         Called between chunks / checked between chunks.
 
@@ -217,7 +273,7 @@ def jacobian(model: ModelHandle, point: Any = None, *, method: str = "auto",
     JacobianResult
     """
     options = JacobianOptions(step=step, dtype=dtype, memory_budget=memory_budget,
-                              error_estimate=error_estimate)
+                              error_estimate=error_estimate, richardson=richardson)
     job = JacobianJob(model, {} if point is None else point, method, input, output, options)
     if point is not None and not isinstance(point, Mapping):
         job = JacobianJob(model, {model.input(input).name: point}, method, input, output, options)

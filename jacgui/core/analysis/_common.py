@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import activation_elements, complete_point, held_inputs, selection_for
+from ..engine import activation_elements, complete_point, fd_selection
 from ..errors import JacguiError, JacobianTooLargeError
 from ..handle import ModelHandle
 from ..job import CancelToken, JacobianJob, JacobianOptions, Progress, ProgressCallback
@@ -34,8 +34,8 @@ def prepare(model: ModelHandle, point: Any, input: str | None, output: str | Non
             dtype: str | None = None) -> Prepared:
     """Narrow ``model`` at ``point`` as finite differences would.
 
-    Float64 unless ``dtype`` says ``"float32"`` or the model is fixed at its saved precision
-    (then a note says so).
+    That is float64 unless ``dtype`` says ``"float32"``, the model is fixed at its saved
+    precision, or its float64 copy does not reproduce it at ``point`` (then a note says so).
     """
     if dtype not in (None, "float32", "float64"):
         raise JacguiError(f"dtype must be float32 or float64, not {dtype!r}")
@@ -57,8 +57,7 @@ def _prepare(model: ModelHandle, point: Any, input: str | None, output: str | No
         point = {model.input(input).name: point}
     job = JacobianJob(model, point or {}, method, input, output, options)
     values = complete_point(model, job.point, input)
-    selection, notes = selection_for(model, job)
-    others = held_inputs(model, selection, values)
+    selection, others, notes = fd_selection(model, job, values)
     x = values[selection.input.name].reshape(-1).astype(np.float64)
     return Prepared(selection, others, x, tuple(notes))
 

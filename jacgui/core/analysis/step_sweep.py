@@ -8,7 +8,9 @@ in ONE batched call. The error against the AD value falls like ``h^2`` (central)
 Two step predictions are reported per dtype:
 
 - ``rule_step``: the rule of thumb, ``eps^(1/3)`` (central) or ``eps^(1/2)`` (forward) times
-  ``max(1, |x_j|)``: the engine's default step;
+  ``max(1, |x_j|)``: the step of the plain difference swept here (the engine's step with
+  ``richardson=False``; by default it extrapolates steps h and 2h taken at ``eps^(1/5)`` and
+  ``eps^(1/3)``, see :mod:`jacgui.core.finite_diff`);
 - ``optimal_step``: the minimiser of the error model with the curvature of *this* function,
   ``cbrt(3 eps |f| / |f'''|)`` (central) or ``2 sqrt(eps |f| / |f''|)`` (forward), with
   ``f''``/``f'''`` from a wide stencil in the same call; the rule when the curvature is ~0.
@@ -141,7 +143,7 @@ def step_sweep(model: ModelHandle, point: Any = None, row: int | str = 0, col: i
         curves.append(_sweep_one(model, prepared, i, j, relative, central, ad_value))
     if np.all(np.isnan(np.array([c[2] for c in curves]))):
         notes.append("every step vanished or gave NaN: widen the steps")
-    stacked = [np.array(part) for part in zip(*curves)]
+    stacked = [np.array(part) for part in zip(*curves, strict=True)]
     labels = reference.selection
     return StepSweep(i, j, labels.output.element_labels()[i], labels.input.element_labels()[j],
                      float(reference.x[j]), central, relative, tuple(used), *stacked[:3],
