@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.ci import in_ci
+
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ("Xvfb", "xdotool")
 
@@ -129,11 +131,6 @@ def _poll(what: str, ready: Callable[[], Any], proc: subprocess.Popen | None = N
             raise AssertionError(f"the app exited ({proc.returncode}) while waiting for {what}")
         time.sleep(POLL_S)
     raise AssertionError(f"timed out after {WAIT_S} s waiting for {what}")
-
-
-def in_ci() -> bool:
-    """Whether the CI runner started us (it sets ``CI=true``)."""
-    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 
 
 def require_tools() -> None:
