@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from . import cli_analysis
+from .core.bench import BENCH_METHODS, DEFAULT_MAX_SECONDS, check_methods
 from .core.errors import JacguiError
 from .core.job import DEFAULT_MEMORY_BUDGET, METHODS
 from .core.text import printable
@@ -58,7 +59,14 @@ def _parser() -> argparse.ArgumentParser:
     _model_arguments(bench)
     bench.add_argument("--input")
     bench.add_argument("--output")
+    bench.add_argument("--methods", default=",".join(BENCH_METHODS),
+                       help="comma-separated methods to time (default: %(default)s)")
+    bench.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS,
+                       help="skip a method whose estimated time (from one chunk) exceeds this; "
+                            "it also bounds the timed runs (default: %(default)g)")
     bench.add_argument("--runs", type=int, default=20, help="timed runs per method")
+    bench.add_argument("--memory", type=float, default=DEFAULT_MEMORY_BUDGET / (1 << 20),
+                       metavar="MIB", help="memory budget in MiB (default: %(default).0f)")
     cli_analysis.add_analyse_parser(sub, _model_arguments)
     return parser
 
@@ -164,6 +172,16 @@ def _info(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from .bench import run_bench
 
+    # Bad options fail before the model is loaded.
+    methods = check_methods(args.methods)
+    if not args.max_seconds > 0:
+        raise JacguiError(f"--max-seconds must be positive, got {args.max_seconds:g}")
+    if args.runs < 1:
+        raise JacguiError(f"--runs must be at least 1, got {args.runs}")
+    if args.memory <= 0:
+        raise JacguiError("--memory must be positive")
     model, point = _load(args)
-    print(run_bench(model, point, input=args.input, output=args.output, runs=args.runs))
+    run_bench(model, point, out=sys.stdout, methods=methods, input=args.input,
+              output=args.output, runs=args.runs, max_seconds=args.max_seconds,
+              memory_budget=int(args.memory * (1 << 20)))
     return 0

@@ -17,7 +17,7 @@ import numpy as np
 from . import dependence
 from ._tf import tf
 from .autodiff import autodiff_jacobian
-from .errors import JacguiError, JacobianCancelled, ModelRunError
+from .errors import JacguiError, JacobianCancelled, ModelRunError, is_model_failure
 from .finite_diff import fd_jacobian
 from .handle import ModelHandle
 from .job import (
@@ -142,8 +142,9 @@ def run_job(job: JacobianJob, progress: ProgressCallback | None = None,
     Raises
     ------
     JacguiError
-        For anything the user can fix; the message is one line. An exception raised inside
-        the model becomes a :class:`ModelRunError`.
+        For anything the user can fix; the message is one line. An exception raised by the
+        model (see :func:`~jacgui.core.errors.is_model_failure`) becomes a
+        :class:`ModelRunError`; any other exception is a bug in jacgui and propagates as is.
     JacobianCancelled
         When ``cancel`` is set; nothing is returned.
     """
@@ -153,6 +154,8 @@ def run_job(job: JacobianJob, progress: ProgressCallback | None = None,
         raise
     # SystemExit too: a model calling sys.exit() or exit() must not end the program.
     except (Exception, SystemExit) as error:  # noqa: BLE001 - user models may raise anything
+        if not is_model_failure(error):
+            raise  # a bug in jacgui: an internal error, never blamed on the user's model
         raise ModelRunError(f"the model failed while computing: {short_reason(error)}") from error
 
 

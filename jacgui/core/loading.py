@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import JacguiError, ModelLoadError
+from .errors import JacguiError, ModelLoadError, is_model_failure
 from .handle import ModelHandle
 from .loaders._common import short_message
 from .loaders.sidecar import apply_sidecar
@@ -50,7 +50,9 @@ def load_model(path: str | Path, *, unsafe: bool = False) -> ModelHandle:
     UnsafeModelError
         When the model needs ``unsafe=True``.
     ModelLoadError
-        For a missing, empty, corrupt or unsupported file; the message is one line.
+        For a missing, empty, corrupt or unsupported file, or when TensorFlow, Keras or the
+        file's own code fails while loading it; the message is one line. Any other exception
+        is a bug in jacgui and propagates as is.
     """
     path = Path(path).expanduser()
     if not path.exists():
@@ -73,7 +75,9 @@ def load_model(path: str | Path, *, unsafe: bool = False) -> ModelHandle:
         raise
     # SystemExit too: a model file calling sys.exit() or exit() must not end jacgui.
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - no raw TF/Keras traceback either
-        raise ModelLoadError(f"cannot load {path.name}: {short_message(exc)}") from None
+        if not is_model_failure(exc):
+            raise  # a bug in jacgui: an internal error, never blamed on the user's file
+        raise ModelLoadError(f"cannot load {path.name}: {short_message(exc)}") from exc
     return apply_sidecar(handle)
 
 
