@@ -12,6 +12,7 @@ import numpy as np
 from .core.engine import jacobian
 from .core.errors import JacguiError
 from .core.planning import choose_method
+from .core.process.dispatch import isolated_operation
 from .core.rss import PeakRSS
 
 BENCH_METHODS = ("reverse", "forward", "fd-forward", "fd-central")
@@ -30,6 +31,7 @@ class MethodTiming:
     failure: str = ""
 
 
+@isolated_operation("bench_method")
 def time_method(model: Any, point: Any, method: str, runs: int, reference: np.ndarray | None,
                 **selection: Any) -> MethodTiming:
     """First call (with its trace) and the median of ``runs`` warm calls of one method."""

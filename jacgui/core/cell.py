@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 
 from ._tf import tf
-from .engine import selection_for, held_inputs, complete_point
+from .engine import complete_point, held_inputs, selection_for
 from .finite_diff import batched_function, default_relative_step, difference_columns, steps_for
 from .job import JacobianJob, JacobianResult
+from .process.dispatch import isolated_operation
 from .views import elasticity_note
 
 
@@ -52,6 +53,7 @@ def cell_info(result: JacobianResult, row: int, col: int) -> CellInfo:
                     f_i, elastic, note, error)
 
 
+@isolated_operation("cross_check")
 def cross_check(model: Any, point: Any, row: int, col: int, *, input: str | None = None,
                 output: str | None = None, method_used: str = "reverse",
                 value: float | None = None) -> CrossCheck:
@@ -64,7 +66,8 @@ def cross_check(model: Any, point: Any, row: int, col: int, *, input: str | None
         point = complete_point(model, job.point, input)
         selection, _ = selection_for(model, job)
         x = tf().constant(point[selection.input.name].reshape(-1), dtype=selection.dtype)
-        gradient = row_gradient(selection, model.cache)(x, held_inputs(model, selection, point), row)
+        others = held_inputs(model, selection, point)
+        gradient = row_gradient(selection, model.cache)(x, others, row)
         other, method, error = float(gradient.numpy()[col]), "reverse", None
     else:
         job = JacobianJob(model, point or {}, "fd-central", input, output)

@@ -29,6 +29,7 @@ from .job import (
     ProgressCallback,
 )
 from .planning import Plan, check_method, make_plan
+from .process.dispatch import isolated_operation
 from .selection import Selection, graph_facts, other_tensors, select
 from .spec import TensorInfo
 
@@ -66,7 +67,8 @@ def _validated(value: Any, spec: TensorInfo) -> np.ndarray:
 def selection_for(model: ModelHandle, job: JacobianJob) -> tuple[Selection, list[str]]:
     """The narrowed function for ``job``, and notes about its precision.
 
-    Pick the forward function and dtype: float64 for finite differences where possible."""
+    Pick the forward function and dtype: float64 for finite differences where possible.
+    """
     notes: list[str] = []
     forward, dtype = None, None
     if job.method.startswith("fd") and job.options.dtype != "float32":
@@ -84,6 +86,7 @@ def selection_for(model: ModelHandle, job: JacobianJob) -> tuple[Selection, list
     return model.cache[key], notes
 
 
+@isolated_operation("plan_job")
 def plan_job(job: JacobianJob) -> Plan:
     """The method, chunking and memory estimate for ``job``, without computing anything."""
     check_method(job.method, job.options.step, job.options.memory_budget)
@@ -95,6 +98,7 @@ def plan_job(job: JacobianJob) -> Plan:
                      elements, job.options.memory_budget, job.method, job.options.error_estimate)
 
 
+@isolated_operation("run_job")
 def run_job(job: JacobianJob, progress: ProgressCallback | None = None,
             cancel: CancelToken | None = None) -> JacobianResult:
     """Compute the Jacobian that ``job`` describes.
@@ -185,6 +189,7 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
     )
 
 
+@isolated_operation("jacobian")
 def jacobian(model: ModelHandle, point: Any = None, *, method: str = "auto",
              input: str | None = None, output: str | None = None, step: float | None = None,
              dtype: str | None = None, memory_budget: int = DEFAULT_MEMORY_BUDGET,

@@ -18,8 +18,15 @@ import numpy as np
 
 from ..engine import jacobian, plan_job
 from ..handle import ModelHandle
-from ..job import (DEFAULT_MEMORY_BUDGET, CancelToken, JacobianJob, JacobianOptions, Progress,
-                   ProgressCallback)
+from ..job import (
+    DEFAULT_MEMORY_BUDGET,
+    CancelToken,
+    JacobianJob,
+    JacobianOptions,
+    Progress,
+    ProgressCallback,
+)
+from ..process.dispatch import isolated_operation
 from ..views import near_zero
 from .tables import matrix_rows
 
@@ -106,6 +113,7 @@ class Agreement:
         }
 
 
+@isolated_operation("compare")
 def compare_ad_fd(model: ModelHandle, point: Any = None, *, input: str | None = None,
                   output: str | None = None, ad_method: str = "auto",
                   memory_budget: int = DEFAULT_MEMORY_BUDGET,

@@ -31,10 +31,11 @@ from typing import Any
 import numpy as np
 
 from .._tf import tf
-from ..engine import model_facts, complete_point, held_inputs, selection_for
+from ..engine import complete_point, held_inputs, model_facts, selection_for
 from ..errors import JacguiError
 from ..handle import ModelHandle
 from ..job import DEFAULT_MEMORY_BUDGET, CancelToken, JacobianJob, Progress, ProgressCallback
+from ..process.dispatch import isolated_operation
 from ..selection import Selection
 from .batched_jacobian import batch_jacobian_function, batch_size_for
 from .tables import matrix_rows
@@ -164,6 +165,7 @@ class _Moments:
         return np.sqrt(self.m2 / max(self.count - 1, 1))
 
 
+@isolated_operation("global")
 def global_sensitivity(model: ModelHandle, points: Any, *, input: str | None = None,
                        output: str | None = None, fixed: Any = None, bounds: Any = None,
                        memory_budget: int = DEFAULT_MEMORY_BUDGET,

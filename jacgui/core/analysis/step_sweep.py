@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import JacguiError
 from ..finite_diff import batched_function, default_relative_step
 from ..handle import ModelHandle
+from ..process.dispatch import isolated_operation
 from ._common import prepare, resolve_index, row_gradient
 
 DEFAULT_STEPS = np.logspace(-12, -1, 45)
@@ -107,6 +108,7 @@ class StepSweep:
         }
 
 
+@isolated_operation("sweep")
 def step_sweep(model: ModelHandle, point: Any = None, row: int | str = 0, col: int | str = 0, *,
                input: str | None = None, output: str | None = None, central: bool = True,
                steps: Any = None, dtype: str | None = None) -> StepSweep:
@@ -141,7 +143,7 @@ def step_sweep(model: ModelHandle, point: Any = None, row: int | str = 0, col: i
         curves.append(_sweep_one(model, prepared, i, j, relative, central, ad_value))
     if np.all(np.isnan(np.array([c[2] for c in curves]))):
         notes.append("every step vanished or gave NaN: widen the steps")
-    stacked = [np.array(part) for part in zip(*curves)]
+    stacked = [np.array(part) for part in zip(*curves, strict=True)]
     labels = reference.selection
     return StepSweep(i, j, labels.output.element_labels()[i], labels.input.element_labels()[j],
                      float(reference.x[j]), central, relative, tuple(used), *stacked[:3],
