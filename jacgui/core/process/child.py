@@ -101,6 +101,7 @@ class EngineProcess:
         self._echo = echo_stderr
         self._stderr: collections.deque[str] = collections.deque(maxlen=STDERR_LINES)
         self._outbox: queue.Queue[list[Any] | None] = queue.Queue()
+        self._ended = threading.Event()
         self._popen = subprocess.Popen(
             [sys.executable, "-m", "jacgui.core.process.server", self.private_dir],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
@@ -151,6 +152,7 @@ class EngineProcess:
             reason = f"the channel failed: {error}"
         self._outbox.put(None)
         self._reap(kill=bool(reason))
+        self._ended.set()
         self._on_lost(self, reason)
 
     def _read_stderr(self) -> None:
@@ -196,6 +198,10 @@ class EngineProcess:
         """Stop the engine without reporting it as lost."""
         self.closing = True
         self.kill("close")
+
+    def wait_ended(self, timeout: float) -> bool:
+        """Wait until the process is reaped and its folder removed; whether it was."""
+        return self._ended.wait(timeout)
 
     def stderr_tail(self, lines: int = 40) -> list[str]:
         """The last ``lines`` lines the engine wrote to stderr."""

@@ -293,6 +293,9 @@ class EngineClient:
         for job in jobs:
             job._finish(None, JacobianCancelled("the engine was closed"))
         self._wake.set()
+        deadline = time.monotonic() + 2.0
+        for engine in engines:  # reaped, so no zombie or temporary folder outlives the client
+            engine.wait_ended(max(0.0, deadline - time.monotonic()))
 
     def __enter__(self) -> EngineClient:
         return self

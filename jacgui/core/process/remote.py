@@ -41,6 +41,9 @@ class RemoteModel:
         The engine's memory ceiling in bytes (default: half the physical memory).
     timeout : float, optional
         Time limit in seconds of every call (and of the load).
+    client : EngineClient, optional
+        An engine client already started (the command line spawns it before parsing its
+        arguments); closing the model closes it.
 
     Raises
     ------
@@ -49,9 +52,12 @@ class RemoteModel:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, unsafe: bool = False,
-                 memory_limit: int | None = None, timeout: float | None = None) -> None:
+                 memory_limit: int | None = None, timeout: float | None = None,
+                 client: EngineClient | None = None) -> None:
         self.timeout = timeout
-        self._client = EngineClient(memory_limit=memory_limit)
+        self._client = client if client is not None else EngineClient(memory_limit=memory_limit)
+        if client is not None and memory_limit is not None:
+            client.memory_limit = int(memory_limit)
         try:
             self._client.open_model(path, unsafe=unsafe, timeout=timeout)
         except BaseException:
