@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -84,11 +86,27 @@ def _model_arguments(parser: argparse.ArgumentParser, point: bool = True) -> Non
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a CLI command; returns the exit status."""
-    engine = EngineClient(auto_restart=False)  # TensorFlow imports there while we go on here
+    engine = None
     try:
+        engine = EngineClient(auto_restart=False)  # TensorFlow imports there while we go on
         return _run(argv, engine)
+    except KeyboardInterrupt:  # before or after _run's own handler
+        print("jacgui: interrupted", file=sys.stderr)
+        return 130
     finally:
+        if engine is not None:
+            _close_uninterrupted(engine)
+
+
+def _close_uninterrupted(engine: EngineClient) -> None:
+    """Stop the engine; a second Ctrl-C meanwhile must not print a traceback."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
+    try:
         engine.close()
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _run(argv: Sequence[str] | None, engine: EngineClient) -> int:

@@ -141,6 +141,7 @@ class EngineJob:
         self.engine: EngineProcess | None = None
         self.started_at: float | None = None
         self.cancel_requested = False
+        self.cancel_seen = threading.Event()  # the engine got the cancel
         self.cancel_deadline: float | None = None
         self.timed_out = False
         self._client = client
@@ -518,6 +519,8 @@ class EngineClient:
                     job.started_at = time.monotonic()
                     if job.cancel_requested:
                         job.cancel_deadline = job.started_at + self.cancel_grace
+        elif kind == "cancelling":
+            job.cancel_seen.set()
         elif kind == "progress":
             progress = codec.decode(message["value"], arrays)
             if not isinstance(progress, Progress):
@@ -579,13 +582,20 @@ class EngineClient:
             self._start_failed(engine, pending)
             return
         failures = self._crash_failures(engine, reason, pending)
+        # A cancel or a time limit is answered at once; a crash once the restart says whether
+        # the model is back, so its message can tell.
+        now = [(job, error) for job, error in failures
+               if isinstance(error, (JacobianCancelled, EngineTimeoutError))]
+        later = [(job, error) for job, error in failures if (job, error) not in now]
+        for job, failure in now:
+            self._finish(job, None, failure)
         if restart and model is not None:
             try:
-                self._open(model.path, model.unsafe, None, None, restart=failures)
+                self._open(model.path, model.unsafe, None, None, restart=later)
                 return
             except RuntimeError:  # closed meanwhile
                 pass
-        for job, failure in failures:
+        for job, failure in later:
             self._finish(job, None, failure)
 
     def _start_failed(self, engine: EngineProcess, pending: list[EngineJob]) -> None:

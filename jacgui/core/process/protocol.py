@@ -15,6 +15,7 @@ Engine to parent:
 - ``ready {protocol, jacgui, python, tensorflow, keras, numpy, pid, landlock_abi, sandbox,
   device}``: the handshake, sent once TensorFlow is imported;
 - ``activity {id, what}``: job ``id`` started, or moved on to ``what`` (used in crash messages);
+- ``cancelling {id}``: the engine got the ``cancel`` of job ``id`` (it stops at the next chunk);
 - ``progress {id, value}``: a :class:`~jacgui.core.job.Progress` between chunks;
 - ``result {id, value}``: the job's answer (a codec value);
 - ``error {id, kind, error_class, message, traceback}``: the job failed. ``kind`` is
@@ -54,6 +55,7 @@ FROM_ENGINE: dict[str, dict[str, Any]] = {
     "ready": {"protocol": int, "jacgui": str, "python": str, "tensorflow": str, "keras": str,
               "numpy": str, "pid": int, "landlock_abi": int, "sandbox": str, "device": str},
     "activity": {"id": int, "what": str},
+    "cancelling": {"id": int},
     "progress": {"id": int, "value": _VALUE},
     "result": {"id": int, "value": _VALUE},
     "error": {"id": int, "kind": str, "error_class": str, "message": str, "traceback": str},

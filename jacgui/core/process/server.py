@@ -50,6 +50,7 @@ __all__ = ["Engine", "main"]
 
 #: Exit status when the parent sent something that breaks the protocol.
 PROTOCOL_EXIT = 3
+_DEBUG = os.environ.get("JACGUI_DEBUG", "") not in ("", "0")
 _F_SETPIPE_SZ = 1031
 _PIPE_BYTES = 1 << 20
 
@@ -162,6 +163,7 @@ class Engine:
                 if message["type"] == "cancel":
                     with self._tokens_lock:
                         self._tokens.setdefault(message["id"], CancelToken()).cancel()
+                    self.send({"type": "cancelling", "id": message["id"]})
                 elif message["type"] == "call":
                     with self._tokens_lock:
                         self._tokens.setdefault(message["id"], CancelToken())
@@ -186,8 +188,10 @@ class Engine:
             token.raise_if_cancelled()
             if self.model is None:
                 raise ModelLoadError(f"no model: {self.load_error}")
-            self.send({"type": "activity", "id": job_id,
-                       "what": operation.describe(self.model, args)})
+            what = operation.describe(self.model, args)
+            self.send({"type": "activity", "id": job_id, "what": what})
+            if _DEBUG:
+                print(f"jacgui engine: job {job_id}: {what}", file=sys.stderr, flush=True)
             value = operation.run(self.model, args, self._progress(job_id), token)
         except BaseException as error:  # noqa: BLE001 - every failure is the job's answer
             self._fail(job_id, error, internal=isinstance(error, ProtocolError))
