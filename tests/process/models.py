@@ -84,10 +84,11 @@ def gated_model(directory: Path, gate: Path) -> Path:
     """, gate=str(gate))
 
 
-def memory_bomb_model(directory: Path, nbytes: int, shared: bool) -> Path:
+def memory_bomb_model(directory: Path, nbytes: int, shared: bool, hold: bool) -> Path:
     """Allocates and touches ``nbytes`` while loading: private heap or anonymous shared memory.
 
-    Shared anonymous memory is not counted by RLIMIT_DATA: only the watchdog can stop it.
+    Shared anonymous memory is not counted by RLIMIT_DATA: only the watchdog can stop it. With
+    ``hold`` the model then waits forever, so the load can only end by the engine being stopped.
     """
     allocate = ("m = mmap.mmap(-1, {n}, flags=mmap.MAP_SHARED)\n"
                 "for i in range(0, {n}, 4096):\n    m[i] = 1") if shared else \
@@ -96,9 +97,11 @@ def memory_bomb_model(directory: Path, nbytes: int, shared: bool) -> Path:
         import mmap
 
         {allocate}
+        while {hold}:
+            time.sleep(1)
 
         f = _guarded(lambda: None)
-    """, allocate=allocate.format(n=int(nbytes)))
+    """, allocate=allocate.format(n=int(nbytes)), hold=bool(hold))
 
 
 def attack_model(directory: Path, targets: dict[str, Any]) -> Path:
