@@ -161,6 +161,40 @@ def attack_model(directory: Path, targets: dict[str, Any]) -> Path:
     """, targets=targets, trigger=TRIGGER)
 
 
+def forging_model(directory: Path, payload: str) -> Path:
+    """Writes ``payload`` (Python building the bytes) into the engine's answer channel at load.
+
+    The channel is the one writable pipe that is not stderr; a model running in the engine can
+    find it, so the parent must treat every byte that arrives as hostile.
+    """
+    return write_py(directory, "forger.py", """
+        import fcntl
+        import stat
+
+        from jacgui.core.process.wire import encode_frame
+
+
+        def _channel():
+            err = os.fstat(2).st_ino
+            for name in os.listdir("/proc/self/fd"):
+                fd = int(name)
+                try:
+                    info = os.fstat(fd)
+                    flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+                except OSError:
+                    continue
+                if (stat.S_ISFIFO(info.st_mode) and flags & os.O_ACCMODE == os.O_WRONLY
+                        and info.st_ino != err):
+                    return fd
+            raise RuntimeError("no channel found")
+
+
+        os.write(_channel(), {payload})
+        time.sleep(600)  # the parent must stop this engine; the load never answers itself
+        f = _guarded(lambda: None)
+    """, payload=payload)
+
+
 def results_of(names: str) -> dict[str, str]:
     """``{"write": "PermissionError", ...}`` from an attack model's output name."""
     return dict(item.split("=", 1) for item in names.split(";"))

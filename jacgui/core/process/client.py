@@ -321,6 +321,12 @@ class EngineClient:
         engine = self._engine
         return None if engine is None else engine.pid
 
+    @property
+    def spare_pid(self) -> int | None:
+        """The process id of a warm spare engine that has finished starting, if any."""
+        spare = self._spare
+        return spare.pid if spare is not None and spare.status is not None else None
+
     # -- models -------------------------------------------------------------------------------
     def open_model(self, path: str | os.PathLike[str], *, unsafe: bool = False,
                    timeout: float | None = None) -> ModelInfo:
@@ -627,10 +633,12 @@ class EngineClient:
         elif killed in ("cancel", "timeout"):
             text = f"the engine was stopped because {what} did not respond to cancel"
             first = EngineCrashedError
+        elif reason:
+            cause = "protocol error"
+            text = f"the engine sent a malformed message while {what} ({_clean(reason, 100)})"
+            first = EngineCrashedError
         else:
-            if reason:
-                cause = f"malformed message: {_clean(reason, 100)}"
-            elif (hint := _fatal_line(engine.stderr_tail())) is not None:
+            if (hint := _fatal_line(engine.stderr_tail())) is not None:
                 cause = f"{cause}: {hint}"
             if (self.memory_limit and engine.peak_rss >= 0.75 * self.memory_limit
                     and engine.returncode is not None and engine.returncode < 0):
