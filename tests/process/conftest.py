@@ -8,6 +8,7 @@ window would use it.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +37,14 @@ def require_landlock() -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"CI must run the sandbox tests, but {reason}")
     pytest.skip(reason)
+
+
+def wait_stuck(client: EngineClient) -> None:
+    """Until the model says on the engine's stderr that it is stuck inside its job."""
+    deadline = time.monotonic() + WAIT_S
+    while not any(pm.STUCK in line for line in client.engine_log()):
+        assert time.monotonic() < deadline, "the model never got stuck"
+        time.sleep(0.01)
 
 
 @pytest.fixture(scope="module")

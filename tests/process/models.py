@@ -21,6 +21,7 @@ HOT_POINT = np.array([1000.0, 1.0, 2.0, 3.0])
 _HEADER = '''
 import ctypes
 import os
+import sys
 import time
 
 import numpy as np
@@ -70,18 +71,25 @@ def exit_model(directory: Path) -> Path:
     """)
 
 
+#: What the models below write to the engine's stderr once they are stuck inside a job.
+STUCK = "jacgui-test: stuck inside the job"
+
+
 def gated_model(directory: Path, gate: Path) -> Path:
     """Blocks while computing at a hot point until the file ``gate`` exists.
 
-    ``os.path.exists`` needs no read right, so the gate works in the sandbox too.
+    ``os.path.exists`` needs no read right, so the gate works in the sandbox too. Once blocked it
+    writes :data:`STUCK` to stderr, so a test knows the engine is past its cancel checkpoint.
     """
     return write_py(directory, "gated.py", """
         def _wait():
+            if not os.path.exists({gate!r}):
+                print({stuck!r}, file=sys.stderr, flush=True)
             while not os.path.exists({gate!r}):
                 time.sleep(0.005)
 
         f = _guarded(_wait)
-    """, gate=str(gate))
+    """, gate=str(gate), stuck=STUCK)
 
 
 def memory_bomb_model(directory: Path, nbytes: int, shared: bool, hold: bool) -> Path:
@@ -201,14 +209,20 @@ def results_of(names: str) -> dict[str, str]:
 
 
 def endless_savedmodel(directory: Path) -> Path:
-    """A SavedModel whose serving function never returns (a ``tf.while_loop`` on ``True``)."""
+    """A SavedModel whose serving function never returns (a ``tf.while_loop`` on ``True``).
+
+    Just before looping it prints :data:`STUCK` to stderr (``tf.print``, an allowed op).
+    """
+    import sys
+
     import tensorflow as tf
 
     class Endless(tf.Module):
         @tf.function(input_signature=[tf.TensorSpec((None, 3), tf.float32, name="x")])
         def serve(self, x):
-            count = tf.while_loop(lambda i: tf.constant(True), lambda i: i + 1,
-                                  [tf.constant(0, tf.int64)])[0]
+            with tf.control_dependencies([tf.print(STUCK, output_stream=sys.stderr)]):
+                start = tf.identity(tf.constant(0, tf.int64))
+            count = tf.while_loop(lambda i: tf.constant(True), lambda i: i + 1, [start])[0]
             return {"y": x * 2.0 + tf.cast(count, tf.float32) * 0.0}
 
     module = Endless()

@@ -18,7 +18,8 @@ import pytest
 
 from jacgui.core.errors import EngineTimeoutError, JacobianCancelled
 from jacgui.core.job import CancelToken
-from tests.process.conftest import HOT, WAIT_S, demo
+from tests.process import models as pm
+from tests.process.conftest import HOT, WAIT_S, demo, wait_stuck
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 #: Beyond the grace: SIGKILL, reaping, and the monitor thread's 50 ms tick on a busy machine.
@@ -48,6 +49,7 @@ def test_cancel_stops_a_running_job_at_its_next_chunk(fresh_client, hostile):
     job, totals = _started(fresh_client, "jacobian", {
         "point": HOT, "method": "fd-central", "memory_budget": 1024, "error_estimate": False})
     assert totals[0] > 1, "the job must have several chunks to be cancelled between them"
+    wait_stuck(fresh_client)
     fresh_client.cancel(job.job_id)
     assert job.cancel_seen.wait(WAIT_S), "the engine never got the cancel"
     gate.touch()  # let the blocked chunk finish: the engine then sees the cancel
@@ -70,12 +72,16 @@ def test_a_cancel_token_given_to_call_is_forwarded(fresh_client, hostile):
 
 def test_an_endless_graph_is_killed_within_the_grace_and_the_client_goes_on(window, endless):
     window.open_model(endless, timeout=WAIT_S)
+    pid = window.pid
     job, _ = _started(window, "jacobian", {"method": "reverse"})
+    wait_stuck(window)  # past the last chunk boundary: only a kill can stop it now
     start = time.monotonic()
     window.cancel(job.job_id)
-    with pytest.raises(JacobianCancelled):
+    with pytest.raises(JacobianCancelled, match="^cancelled; the engine was stopped to end it$"):
         job.result(WAIT_S)
-    assert time.monotonic() - start <= window.cancel_grace + KILL_MARGIN
+    elapsed = time.monotonic() - start
+    assert window.cancel_grace <= elapsed <= window.cancel_grace + KILL_MARGIN
+    assert window.pid != pid
     info = window.open_model(demo(), timeout=WAIT_S)
     assert window.call("jacobian", {}, timeout=WAIT_S).shape == (info.output().size,
                                                                   info.input().size)
@@ -100,9 +106,9 @@ def _cli(*args, debug=False):
 def test_ctrl_c_ends_the_cli_within_2_s_while_the_graph_loops(endless):
     proc = _cli("compute", str(endless), "--method", "reverse", debug=True)
     lines = []
-    for line in proc.stderr:  # the engine's debug log says when the job runs
+    for line in proc.stderr:  # the engine's stderr, echoed in debug mode, says it loops
         lines.append(line)
-        if "jacgui engine: job" in line and "computing reverse mode" in line:
+        if pm.STUCK in line:
             break
     else:
         pytest.fail("the job never started:\n" + "".join(lines))

@@ -67,3 +67,15 @@ def test_an_engine_that_cannot_start_is_an_internal_error(tmp_path, monkeypatch)
             client.wait_ready(WAIT_S)
         with pytest.raises(EngineInternalError, match="failed to start"):
             client.open_model(demo(), timeout=WAIT_S)
+
+
+def test_jobs_queued_behind_a_failing_load_get_its_reason(tmp_path):
+    broken = tmp_path / "broken.keras"
+    broken.write_bytes(b"not a zip")
+    with EngineClient() as client:
+        load = client.submit_open(broken)
+        queued = client.submit("jacobian", {})  # no model yet: it waits behind the load
+        with pytest.raises(ModelLoadError, match="broken.keras"):
+            load.result(WAIT_S)
+        with pytest.raises(ModelLoadError, match="^no model is open: loading broken.keras"):
+            queued.result(WAIT_S)

@@ -18,7 +18,7 @@ import pytest
 
 from jacgui.core.errors import EngineCrashedError, JacobianCancelled, ModelLoadError
 from jacgui.core.process.client import EngineClient
-from tests.process.conftest import COLD, HOT, WAIT_S, demo
+from tests.process.conftest import COLD, HOT, WAIT_S, demo, wait_stuck
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -68,6 +68,7 @@ def test_sigkill_from_outside_fails_the_running_job_and_the_queued_one(window, h
                             on_progress=lambda progress: started.set())
     queued = window.submit("jacobian", {"point": COLD})
     assert started.wait(WAIT_S), "the gated job never started"
+    wait_stuck(window)
     os.kill(window.pid, signal.SIGKILL)
     with pytest.raises(EngineCrashedError, match=r"^the engine crashed while computing reverse "
                                                  r"mode \(SIGKILL\); restarted$"):

@@ -18,8 +18,8 @@ from tests.process.conftest import WAIT_S
 FORGERIES = {
     "garbage": ('b"GARBAGE!" * 8', "bad frame magic"),
     "unknown class": (
-        'b"".join(bytes(p) for p in encode_frame({"type": "result", "id": 1, "value": '
-        '{"$c": "Popen", "$f": {"args": "sh"}}}, []))', "'Popen' may not cross"),
+        'b"".join(bytes(p) for p in encode_frame({"type": "result", "id": 1, "finished": 0.0, '
+        '"value": {"$c": "Popen", "$f": {"args": "sh"}}}, []))', "'Popen' may not cross"),
     "not a user error": (
         'b"".join(bytes(p) for p in encode_frame({"type": "error", "id": 1, "kind": "user", '
         '"error_class": "SystemExit", "message": "bye", "traceback": ""}, []))',

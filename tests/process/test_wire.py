@@ -124,7 +124,7 @@ GOOD_ERROR = {"type": "error", "id": 3, "kind": "user", "error_class": "PointErr
     ({"id": 1}, "unknown message type"),
     ({"type": ["result"]}, "unknown message type"),
     ({"type": "result", "id": 1}, "missing keys"),
-    ({"type": "result", "id": 1, "value": 0, "code": "x"}, "extra keys"),
+    ({"type": "result", "id": 1, "value": 0, "finished": 1.0, "code": "x"}, "extra keys"),
     ({"type": "activity", "id": True, "what": "x"}, "must be int"),
     ({"type": "activity", "id": 1.0, "what": "x"}, "must be int"),
     ({"type": "activity", "id": 1, "what": 3}, "must be str"),

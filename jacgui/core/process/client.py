@@ -131,6 +131,11 @@ class EngineJob:
         The operation (``"load"`` for :meth:`EngineClient.submit_open`).
     what : str
         What the engine is doing for it, as it last said ("computing reverse mode").
+    cancel_seen : threading.Event
+        Set when the engine acknowledged :meth:`cancel` (it stops at its next chunk boundary).
+    finished_at, received_at : float or None
+        ``time.monotonic()`` when the engine had the answer and when it was decoded here (the
+        cost of the process boundary; the engine's clock is trusted for diagnostics only).
     """
 
     def __init__(self, client: EngineClient, job_id: int, op: str, what: str,
@@ -144,6 +149,8 @@ class EngineJob:
         self.cancel_seen = threading.Event()  # the engine got the cancel
         self.cancel_deadline: float | None = None
         self.timed_out = False
+        self.finished_at: float | None = None
+        self.received_at: float | None = None
         self._client = client
         self._on_progress, self._on_done = on_progress, on_done
         self._last_progress = 0.0
@@ -321,6 +328,11 @@ class EngineClient:
         engine = self._engine
         return None if engine is None else engine.pid
 
+    def engine_log(self, lines: int = 40) -> list[str]:
+        """The last ``lines`` lines the engine holding the model wrote to stderr."""
+        engine = self._engine or (self._opening[0] if self._opening else None)
+        return [] if engine is None else engine.stderr_tail(lines)
+
     @property
     def spare_pid(self) -> int | None:
         """The process id of a warm spare engine that has finished starting, if any."""
@@ -367,9 +379,8 @@ class EngineClient:
             engine.send({"type": "load", "id": job.job_id, "path": path, "unsafe": unsafe,
                          "memory_limit": self.memory_limit})
         if superseded is not None:
-            superseded[0].close()
-            self._finish(superseded[1], None,
-                         JacobianCancelled(f"superseded: {Path(path).name} was opened instead"))
+            text = f"superseded: {Path(path).name} was opened instead"
+            self._discard(superseded[0], lambda: JacobianCancelled(text))
         return job
 
     def _opened(self, job: EngineJob, path: str, unsafe: bool, info: Any,
@@ -385,11 +396,14 @@ class EngineClient:
                 self._idle_since = time.monotonic()
                 if previous is not None and previous is not engine:
                     self._retire(previous)
-            elif engine is not None:
-                engine.close()  # sandboxed for a model that did not load: of no further use
-                if restart and not isinstance(error, JacobianCancelled):
-                    self._model, self._engine = None, None
-                    self._lost_model = f"reloading {Path(path).name} failed: {_line(error)}"
+            elif engine is not None and restart and not isinstance(error, JacobianCancelled):
+                self._model, self._engine = None, None
+                self._lost_model = f"reloading {Path(path).name} failed: {_line(error)}"
+        if error is not None and engine is not None:
+            # Sandboxed for a model that did not load: of no further use, and so are the jobs
+            # queued behind the load.
+            text = f"no model is open: loading {Path(path).name} failed: {_line(error)}"
+            self._discard(engine, lambda: ModelLoadError(text))
         if restart:
             if error is None:
                 suffix = "; restarted"
@@ -477,10 +491,15 @@ class EngineClient:
         with self._lock:
             if self._opening is not None and self._opening[1] is job:
                 self._opening = None
-            engine = job.engine
-        if engine is not None:
-            engine.close()
         self._finish(job, None, JacobianCancelled("opening the model was cancelled"))
+
+    def _discard(self, engine: EngineProcess, failure: Callable[[], BaseException]) -> None:
+        """Stop ``engine`` on purpose; every job still on it fails with ``failure()``."""
+        engine.close()
+        with self._lock:
+            pending = [job for job in self._jobs.values() if job.engine is engine]
+        for job in pending:
+            self._finish(job, None, failure())
 
     def _wait(self, job: EngineJob, cancel: CancelToken | None) -> Any:
         try:
@@ -538,6 +557,7 @@ class EngineClient:
             if not isinstance(value, expected):
                 raise ProtocolError(f"{job.op} answered a {type(value).__name__}, not a "
                                     f"{expected.__name__}")
+            job.finished_at, job.received_at = message["finished"], time.monotonic()
             self._finish(job, value, None)
         else:
             self._finish(job, None, self._remote_error(job, message))
@@ -741,9 +761,6 @@ class EngineClient:
         with self._lock:
             if self._opening is not None and self._opening[1] is job:
                 self._opening = None
-            engine = job.engine
-        if engine is not None:
-            engine.close()
         self._finish(job, None, self._timeout_error(job, ""))
 
 

@@ -17,7 +17,8 @@ Engine to parent:
 - ``activity {id, what}``: job ``id`` started, or moved on to ``what`` (used in crash messages);
 - ``cancelling {id}``: the engine got the ``cancel`` of job ``id`` (it stops at the next chunk);
 - ``progress {id, value}``: a :class:`~jacgui.core.job.Progress` between chunks;
-- ``result {id, value}``: the job's answer (a codec value);
+- ``result {id, value, finished}``: the job's answer (a codec value) and when the engine had it
+  (``time.monotonic()``, a clock shared by the processes of one machine: diagnostics only);
 - ``error {id, kind, error_class, message, traceback}``: the job failed. ``kind`` is
   ``user`` (``error_class`` names a :class:`~jacgui.core.errors.JacguiError` subclass),
   ``cancelled``, ``memory`` (the engine's memory limit) or ``internal`` (a jacgui bug; the
@@ -57,7 +58,7 @@ FROM_ENGINE: dict[str, dict[str, Any]] = {
     "activity": {"id": int, "what": str},
     "cancelling": {"id": int},
     "progress": {"id": int, "value": _VALUE},
-    "result": {"id": int, "value": _VALUE},
+    "result": {"id": int, "value": _VALUE, "finished": float},
     "error": {"id": int, "kind": str, "error_class": str, "message": str, "traceback": str},
 }
 

@@ -28,6 +28,7 @@ import shutil
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -155,7 +156,8 @@ class Engine:
             self._fail(load["id"], error)
             return
         self.model = model
-        self.send({"type": "result", "id": load["id"]}, info, has_value=True)
+        self.send({"type": "result", "id": load["id"], "finished": time.monotonic()}, info,
+                  has_value=True)
 
     def _read_requests(self) -> None:
         try:
@@ -197,7 +199,8 @@ class Engine:
             self._fail(job_id, error, internal=isinstance(error, ProtocolError))
         else:
             try:
-                self.send({"type": "result", "id": job_id}, value, has_value=True)
+                self.send({"type": "result", "id": job_id, "finished": time.monotonic()}, value,
+                          has_value=True)
             except TypeError as error:
                 self._fail(job_id, error, internal=True)
         finally:
