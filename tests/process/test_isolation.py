@@ -132,3 +132,12 @@ def test_real_models_work_in_the_sandbox(window, tmp_path, name):
     near = jacgui.jacobian(jacgui.load_model(path), method="reverse")
     np.testing.assert_allclose(far.matrix, near.matrix, rtol=SAME, atol=SAME * np.abs(
         near.matrix).max())
+
+
+def test_isolated_load_raises_the_in_process_errors(tmp_path):
+    lambda_model = mf.build_lambda(tmp_path)
+    with pytest.raises(jacgui.UnsafeModelError) as near:
+        jacgui.load_model(lambda_model)
+    with pytest.raises(jacgui.UnsafeModelError) as far:
+        jacgui.load_model(lambda_model, isolated=True, timeout=WAIT_S)
+    assert str(far.value) == str(near.value)
