@@ -25,7 +25,8 @@ from jacgui.core.errors import (
     UnsafeModelError,
 )
 from jacgui.core.process import protocol
-from jacgui.core.process.client import EngineClient, EngineJob
+from jacgui.core.process.failures import remote_error
+from jacgui.core.process.jobs import EngineJob
 from jacgui.core.process.server import Engine
 from jacgui.core.process.wire import FrameReader
 
@@ -77,14 +78,11 @@ def test_the_engine_classifies_each_failure(error, kind, name):
     ("internal", "KeyError", EngineInternalError),
 ])
 def test_the_client_rebuilds_the_matching_exception(kind, name, expected):
-    client = EngineClient(start=False, memory_limit=3 << 30)
-    try:
-        job = EngineJob(client, 7, "jacobian", "computing reverse mode", None, None, None)
-        error = client._remote_error(job, {"kind": kind, "error_class": name,
-                                           "message": "what\x1b[31m happened",
-                                           "traceback": "Traceback ..."})
-    finally:
-        client.close()
+    job = EngineJob(lambda job_id: None, 7, "jacobian", "computing reverse mode", None, None,
+                    None)
+    error = remote_error(job, {"kind": kind, "error_class": name,
+                               "message": "what\x1b[31m happened", "traceback": "Traceback ..."},
+                         memory_limit=3 << 30)
     assert type(error) is expected
     assert "\x1b" not in str(error)  # the engine's text is escaped before anyone prints it
     if expected is EngineMemoryError:

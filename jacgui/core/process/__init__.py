@@ -7,6 +7,8 @@
 - :mod:`.server`: the engine process (``python -m jacgui.core.process.server``);
 - :mod:`.sandbox`: Landlock, a socket filter and a memory ceiling for untrusted models;
 - :mod:`.child`: one engine process seen from the parent (spawn, channel, stderr, exit);
+- :mod:`.jobs`: :class:`~.jobs.EngineJob`, one request as the caller sees it;
+- :mod:`.failures`: the one-line messages and exceptions of crashes, kills and time limits;
 - :mod:`.client`: :class:`~.client.EngineClient`, the parent's API (jobs, cancel, restarts);
 - :mod:`.remote`: :class:`~.remote.RemoteModel`, what ``load_model(path, isolated=True)`` returns;
 - :mod:`.dispatch`: the decorator that sends public API calls on a RemoteModel to its engine.

@@ -35,10 +35,8 @@ from __future__ import annotations
 
 import itertools
 import os
-import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,9 +45,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import (
-    EngineCrashedError,
     EngineInternalError,
-    EngineMemoryError,
     EngineTimeoutError,
     JacguiError,
     JacobianCancelled,
@@ -57,10 +53,20 @@ from ..errors import (
 )
 from ..job import CancelToken, Progress
 from ..model_info import ModelInfo
-from . import codec, protocol
+from . import codec
 from .child import EngineProcess
+from .failures import (
+    clean,
+    crash_failures,
+    line_of,
+    remote_error,
+    start_failure,
+    timeout_error,
+    with_suffix,
+)
+from .jobs import Done, EngineJob, ProgressHandler, guarded
 from .operations import OPERATIONS
-from .sandbox import default_memory_limit, format_bytes
+from .sandbox import default_memory_limit
 from .wire import ProtocolError
 
 __all__ = ["CANCEL_GRACE", "EngineClient", "EngineJob", "EngineStatus"]
@@ -73,10 +79,6 @@ CANCEL_GRACE = 1.0
 RSS_HEADROOM = 512 << 20
 #: Idle seconds after a model loads before a spare engine is started (``spare=True``).
 SPARE_DELAY = 1.0
-_PROGRESS_INTERVAL = 0.01
-
-Done = Callable[[Any, BaseException | None], None]
-ProgressHandler = Callable[[Progress], None]
 
 
 @dataclass(frozen=True)
@@ -120,88 +122,6 @@ class _OpenModel:
     info: ModelInfo
 
 
-class EngineJob:
-    """One request to the engine: its id and, once it is done, its value or its error.
-
-    Attributes
-    ----------
-    job_id : int
-        The id to pass to :meth:`EngineClient.cancel`.
-    op : str
-        The operation (``"load"`` for :meth:`EngineClient.submit_open`).
-    what : str
-        What the engine is doing for it, as it last said ("computing reverse mode").
-    cancel_seen : threading.Event
-        Set when the engine acknowledged :meth:`cancel` (it stops at its next chunk boundary).
-    finished_at, received_at : float or None
-        ``time.monotonic()`` when the engine had the answer and when it was decoded here (the
-        cost of the process boundary; the engine's clock is trusted for diagnostics only).
-    """
-
-    def __init__(self, client: EngineClient, job_id: int, op: str, what: str,
-                 on_progress: ProgressHandler | None, on_done: Done | None,
-                 timeout: float | None) -> None:
-        self.job_id, self.op, self.what = job_id, op, what
-        self.timeout = timeout
-        self.engine: EngineProcess | None = None
-        self.started_at: float | None = None
-        self.cancel_requested = False
-        self.cancel_seen = threading.Event()  # the engine got the cancel
-        self.cancel_deadline: float | None = None
-        self.timed_out = False
-        self.finished_at: float | None = None
-        self.received_at: float | None = None
-        self._client = client
-        self._on_progress, self._on_done = on_progress, on_done
-        self._last_progress = 0.0
-        self._event = threading.Event()
-        self._value: Any = None
-        self._error: BaseException | None = None
-
-    def done(self) -> bool:
-        """Whether the job has its answer."""
-        return self._event.is_set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the answer; ``False`` when ``timeout`` seconds passed first."""
-        return self._event.wait(timeout)
-
-    def result(self, timeout: float | None = None) -> Any:
-        """The job's value; raises its error (or ``TimeoutError`` if not done in time)."""
-        if not self._event.wait(timeout):
-            raise TimeoutError(f"job {self.job_id} ({self.op}) is still running")
-        if self._error is not None:
-            raise self._error
-        return self._value
-
-    def exception(self, timeout: float | None = None) -> BaseException | None:
-        """The job's error, or ``None`` when it succeeded."""
-        if not self._event.wait(timeout):
-            raise TimeoutError(f"job {self.job_id} ({self.op}) is still running")
-        return self._error
-
-    def cancel(self) -> None:
-        """Same as ``client.cancel(job.job_id)``."""
-        self._client.cancel(self.job_id)
-
-    def _progress(self, progress: Progress) -> None:
-        now = time.monotonic()
-        if self._on_progress is None or (now - self._last_progress < _PROGRESS_INTERVAL
-                                         and progress.done < progress.total):
-            return  # a flood of progress must not flood the window
-        self._last_progress = now
-        _guarded(self._on_progress, progress)
-
-    def _finish(self, value: Any, error: BaseException | None) -> bool:
-        if self._event.is_set():
-            return False
-        self._value, self._error = value, error
-        self._event.set()
-        if self._on_done is not None:
-            _guarded(self._on_done, value, error)
-        return True
-
-
 class EngineClient:
     """Runs models in a sandboxed child engine process.
 
@@ -220,6 +140,21 @@ class EngineClient:
         Seconds a cancelled job may take before the engine is killed.
     start : bool
         Spawn the engine now (without waiting for it).
+
+    Notes
+    -----
+    A window drives it asynchronously, with every callback re-posted to its GUI thread::
+
+        client = EngineClient(spare=True)            # before importing Qt: TF imports meanwhile
+        client.start(on_ready)                       # on_ready(EngineStatus, error)
+        client.submit_open(path, unsafe=False, on_done=loaded)      # loaded(ModelInfo, error)
+        job = client.submit("jacobian", {"point": {name: x}, "method": "auto"},
+                            on_progress=progress, on_done=done)     # done(JacobianResult, error)
+        client.cancel(job.job_id)                    # the newest job of a kind replaces the last
+        client.close()                               # when the window closes
+
+    The operations the window needs are ``jacobian``, ``cross_check``, ``slice``, ``sweep``,
+    ``principal``, ``compare`` and ``global`` (:data:`.operations.OPERATIONS`).
     """
 
     def __init__(self, *, spare: bool = False, auto_restart: bool = True,
@@ -266,7 +201,7 @@ class EngineClient:
                 self._ready_callbacks.append(on_ready)
                 return
         if on_ready is not None:
-            _guarded(on_ready, status, error)
+            guarded(on_ready, status, error)
 
     def wait_ready(self, timeout: float | None = None) -> EngineStatus:
         """Block until an engine has started; its :class:`EngineStatus`.
@@ -299,7 +234,7 @@ class EngineClient:
         for engine in engines:
             engine.close()
         for job in jobs:
-            job._finish(None, JacobianCancelled("the engine was closed"))
+            job.finish(None, JacobianCancelled("the engine was closed"))
         self._wake.set()
         deadline = time.monotonic() + 2.0
         for engine in engines:  # reaped, so no zombie or temporary folder outlives the client
@@ -398,11 +333,11 @@ class EngineClient:
                     self._retire(previous)
             elif engine is not None and restart and not isinstance(error, JacobianCancelled):
                 self._model, self._engine = None, None
-                self._lost_model = f"reloading {Path(path).name} failed: {_line(error)}"
+                self._lost_model = f"reloading {Path(path).name} failed: {line_of(error)}"
         if error is not None and engine is not None:
             # Sandboxed for a model that did not load: of no further use, and so are the jobs
             # queued behind the load.
-            text = f"no model is open: loading {Path(path).name} failed: {_line(error)}"
+            text = f"no model is open: loading {Path(path).name} failed: {line_of(error)}"
             self._discard(engine, lambda: ModelLoadError(text))
         if restart:
             if error is None:
@@ -410,11 +345,11 @@ class EngineClient:
             elif isinstance(error, JacobianCancelled):
                 suffix = ""
             else:
-                suffix = f"; restarting failed: {_line(error)}"
+                suffix = f"; restarting failed: {line_of(error)}"
             for failed, failure in restart:
-                self._finish(failed, None, _with_suffix(failure, suffix, error is None))
+                self._finish(failed, None, with_suffix(failure, suffix, error is None))
         if on_done is not None:
-            _guarded(on_done, info, error)
+            guarded(on_done, info, error)
 
     # -- jobs ---------------------------------------------------------------------------------
     def call(self, op: str, args: Mapping[str, Any] | None = None, *,
@@ -539,7 +474,7 @@ class EngineClient:
             return  # the answer to a job that already ended (cancelled, superseded)
         if kind == "activity":
             with self._lock:
-                job.what = _clean(message["what"], 120)
+                job.what = clean(message["what"], 120)
                 if job.started_at is None:
                     job.started_at = time.monotonic()
                     if job.cancel_requested:
@@ -550,7 +485,7 @@ class EngineClient:
             progress = codec.decode(message["value"], arrays)
             if not isinstance(progress, Progress):
                 raise ProtocolError("a progress message without a Progress")
-            job._progress(progress)
+            job.progress(progress)
         elif kind == "result":
             value = codec.decode(message["value"], arrays)
             expected = ModelInfo if job.op == "load" else OPERATIONS[job.op].result
@@ -560,32 +495,18 @@ class EngineClient:
             job.finished_at, job.received_at = message["finished"], time.monotonic()
             self._finish(job, value, None)
         else:
-            self._finish(job, None, self._remote_error(job, message))
-
-    def _remote_error(self, job: EngineJob, message: dict[str, Any]) -> BaseException:
-        kind, text = message["kind"], _clean(message["message"])
-        if job.timed_out:
-            return self._timeout_error(job, "")
-        if kind == "user":
-            return protocol.USER_ERRORS[message["error_class"]](text)
-        if kind == "cancelled":
-            return JacobianCancelled(text or "cancelled")
-        if kind == "memory":
-            return EngineMemoryError(
-                f"the engine exceeded its memory limit of {format_bytes(self.memory_limit)} "
-                f"while {job.what} ({text})", what=job.what, cause="memory limit")
-        return EngineInternalError(f"{text} (in the engine)", message["traceback"])
+            self._finish(job, None, remote_error(job, message, self.memory_limit))
 
     def _engine_ready(self, message: dict[str, Any]) -> None:
         fields = {key: message[key] for key in EngineStatus.__dataclass_fields__}
-        status = EngineStatus(**{k: _clean(v, 200) if isinstance(v, str) else v
+        status = EngineStatus(**{k: clean(v, 200) if isinstance(v, str) else v
                                  for k, v in fields.items()})
         with self._lock:
             self._status = status
             callbacks, self._ready_callbacks = self._ready_callbacks, []
         self._ready.set()
         for callback in callbacks:
-            _guarded(callback, status, None)
+            guarded(callback, status, None)
 
     def _on_lost(self, engine: EngineProcess, reason: str) -> None:
         with self._lock:
@@ -607,7 +528,7 @@ class EngineClient:
         if engine.status is None:
             self._start_failed(engine, pending)
             return
-        failures = self._crash_failures(engine, reason, pending)
+        failures = crash_failures(engine, reason, pending, self.memory_limit)
         # A cancel or a time limit is answered at once; a crash once the restart says whether
         # the model is back, so its message can tell.
         now = [(job, error) for job, error in failures
@@ -625,10 +546,7 @@ class EngineClient:
             self._finish(job, None, failure)
 
     def _start_failed(self, engine: EngineProcess, pending: list[EngineJob]) -> None:
-        tail = [line for line in engine.stderr_tail() if line.strip()]
-        detail = _clean(tail[-1], 200) if tail else engine.exit_cause()
-        error = EngineInternalError(f"the engine failed to start ({engine.exit_cause()}): "
-                                    f"{detail}", "\n".join(engine.stderr_tail()))
+        error = start_failure(engine)
         with self._lock:
             if self._status is None:
                 self._start_error = error
@@ -636,55 +554,9 @@ class EngineClient:
         if self._status is None:
             self._ready.set()
         for callback in callbacks:
-            _guarded(callback, None, error)
+            guarded(callback, None, error)
         for job in pending:
             self._finish(job, None, error)
-
-    def _crash_failures(self, engine: EngineProcess, reason: str,
-                        pending: list[EngineJob]) -> list[tuple[EngineJob, BaseException]]:
-        running = next((job for job in pending if job.started_at is not None), None)
-        what = running.what if running is not None else "idle"
-        killed, detail = engine.kill_reason or ("", None)
-        cause = engine.exit_cause()
-        if killed == "memory":
-            text = (f"the engine exceeded its memory limit of {format_bytes(self.memory_limit)}"
-                    f" while {what}")
-            first: type[EngineCrashedError] = EngineMemoryError
-        elif killed in ("cancel", "timeout"):
-            text = f"the engine was stopped because {what} did not respond to cancel"
-            first = EngineCrashedError
-        elif reason:
-            cause = "protocol error"
-            text = f"the engine sent a malformed message while {what} ({_clean(reason, 100)})"
-            first = EngineCrashedError
-        else:
-            if (hint := _fatal_line(engine.stderr_tail())) is not None:
-                cause = f"{cause}: {hint}"
-            if (self.memory_limit and engine.peak_rss >= 0.75 * self.memory_limit
-                    and engine.returncode is not None and engine.returncode < 0):
-                cause += (f"; near its memory limit of {format_bytes(self.memory_limit)}, "
-                          f"peak {format_bytes(engine.peak_rss)}")
-            text = f"the engine crashed while {what} ({cause})"
-            first = EngineCrashedError
-        failures: list[tuple[EngineJob, BaseException]] = []
-        for job in pending:
-            if job is running or (running is None and killed in ("cancel", "timeout")
-                                  and detail == job.job_id):
-                if killed == "cancel" and detail == job.job_id:
-                    failure: BaseException = JacobianCancelled("cancelled; the engine was "
-                                                               "stopped to end it")
-                elif killed == "timeout" and detail == job.job_id:
-                    failure = self._timeout_error(job, "")
-                else:
-                    failure = first(text, what=what, cause=cause)
-            else:
-                failure = EngineCrashedError(f"not run: {text}", what=what, cause=cause)
-            failures.append((job, failure))
-        return failures
-
-    def _timeout_error(self, job: EngineJob, suffix: str) -> EngineTimeoutError:
-        return EngineTimeoutError(f"{job.what} did not finish within {job.timeout:g} s; "
-                                  f"stopped{suffix}")
 
     def _finish(self, job: EngineJob, value: Any, error: BaseException | None) -> None:
         with self._lock:
@@ -698,7 +570,7 @@ class EngineClient:
                 self._idle_since = time.monotonic()
         if retire and engine is not None:
             engine.close()
-        job._finish(value, error)
+        job.finish(value, error)
 
     # -- helpers ------------------------------------------------------------------------------
     def _new_job(self, op: str, what: str, on_progress: ProgressHandler | None,
@@ -706,7 +578,7 @@ class EngineClient:
         if timeout is not None and not timeout > 0:
             raise JacguiError(f"the time limit must be a positive number of seconds, not "
                               f"{timeout!r}")
-        job = EngineJob(self, next(self._ids), op, what, on_progress, on_done, timeout)
+        job = EngineJob(self.cancel, next(self._ids), op, what, on_progress, on_done, timeout)
         self._jobs[job.job_id] = job
         self._wake.set()
         return job
@@ -761,47 +633,4 @@ class EngineClient:
         with self._lock:
             if self._opening is not None and self._opening[1] is job:
                 self._opening = None
-        self._finish(job, None, self._timeout_error(job, ""))
-
-
-def _with_suffix(error: BaseException, suffix: str, restarted: bool) -> BaseException:
-    """``error`` with ``suffix`` appended to its one-line message (same class and fields)."""
-    if not suffix:
-        return error
-    text = f"{error}{suffix}"
-    if isinstance(error, EngineCrashedError):
-        return type(error)(text, what=error.what, cause=error.cause, restarted=restarted,
-                           reload_error=None if restarted else suffix.split(": ", 1)[-1])
-    return type(error)(text)
-
-
-_FATAL = ("free(): ", "malloc(): ", "malloc assertion", "double free", "corrupted ",
-          "Check failed", "terminate called", "what():", "dnnl", "Segmentation fault",
-          "Illegal instruction", "Aborted")
-
-
-def _fatal_line(lines: list[str]) -> str | None:
-    """The last stderr line that names a native failure ("free(): invalid pointer")."""
-    for line in reversed(lines):
-        if any(marker in line for marker in _FATAL) and not line.startswith("Fatal Python"):
-            return _clean(line, 100)
-    return None
-
-
-def _clean(text: str, limit: int = 300) -> str:
-    """One printable line from engine text: control characters escaped, shortened."""
-    line = " ".join(text.split())
-    line = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in line)
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _line(error: BaseException) -> str:
-    return _clean(str(error) or type(error).__name__, 200)
-
-
-def _guarded(callback: Callable[..., Any], *args: Any) -> None:
-    """Call back without letting the callback's exception kill the client's thread."""
-    try:
-        callback(*args)
-    except Exception:  # noqa: BLE001 - a caller's bug must not stop the engine channel
-        traceback.print_exc(file=sys.stderr)
+        self._finish(job, None, timeout_error(job))
