@@ -79,3 +79,9 @@ def test_jobs_queued_behind_a_failing_load_get_its_reason(tmp_path):
             load.result(WAIT_S)
         with pytest.raises(ModelLoadError, match="^no model is open: loading broken.keras"):
             queued.result(WAIT_S)
+
+
+def test_a_memory_limit_too_small_for_tensorflow_is_refused():
+    with EngineClient(start=False, memory_limit=256 << 20) as client:
+        with pytest.raises(JacguiError, match="at least 1.0 GiB"):
+            client.open_model(demo())

@@ -141,3 +141,27 @@ def test_isolated_load_raises_the_in_process_errors(tmp_path):
     with pytest.raises(jacgui.UnsafeModelError) as far:
         jacgui.load_model(lambda_model, isolated=True, timeout=WAIT_S)
     assert str(far.value) == str(near.value)
+
+
+def test_jobs_and_plans_run_in_the_engine_with_their_ids(borehole):
+    local, remote = borehole
+    progress = []
+    job = jacgui.JacobianJob(remote, {}, "fd-central", job_id=41,
+                             options=jacgui.JacobianOptions(memory_budget=1 << 20))
+    result = jacgui.run_job(job, progress.append)
+    assert result.job_id == 41 and progress and {p.job_id for p in progress} == {41}
+    near = jacgui.run_job(jacgui.JacobianJob(local, {}, "fd-central", job_id=41,
+                                             options=job.options))
+    np.testing.assert_allclose(result.matrix, near.matrix, rtol=SAME)
+    assert jacgui.plan_job(job) == jacgui.plan_job(jacgui.JacobianJob(local, {}, "fd-central",
+                                                                      options=job.options))
+
+
+def test_bench_times_each_method_inside_the_engine(borehole):
+    from jacgui.bench import run_bench
+
+    _, remote = borehole
+    table = run_bench(remote, runs=2)
+    for method in ("reverse", "forward", "fd-forward", "fd-central"):
+        assert any(line.startswith(method + " ") for line in table.splitlines()), table
+    assert "auto picks reverse" in table

@@ -66,7 +66,7 @@ from .failures import (
 )
 from .jobs import Done, EngineJob, ProgressHandler, guarded
 from .operations import OPERATIONS
-from .sandbox import default_memory_limit
+from .sandbox import default_memory_limit, format_bytes
 from .wire import ProtocolError
 
 __all__ = ["CANCEL_GRACE", "EngineClient", "EngineJob", "EngineStatus"]
@@ -77,6 +77,8 @@ CANCEL_GRACE = 1.0
 #: Resident memory allowed over the limit before the watchdog kills the engine: mapped library
 #: code (about 300 MB for TensorFlow) is resident but not counted by ``RLIMIT_DATA``.
 RSS_HEADROOM = 512 << 20
+#: The smallest memory limit an engine can work under (TensorFlow alone resides in ~0.7 GiB).
+MIN_MEMORY_LIMIT = 1 << 30
 #: Idle seconds after a model loads before a spare engine is started (``spare=True``).
 SPARE_DELAY = 1.0
 
@@ -301,6 +303,10 @@ class EngineClient:
 
     def _open(self, path: str, unsafe: bool, on_done: Done | None, timeout: float | None,
               restart: list[tuple[EngineJob, BaseException]] | None = None) -> EngineJob:
+        if 0 < self.memory_limit < MIN_MEMORY_LIMIT:
+            raise JacguiError(f"the memory limit must be 0 (none) or at least "
+                              f"{format_bytes(MIN_MEMORY_LIMIT)}: TensorFlow alone takes about "
+                              "0.7 GiB")
         with self._lock:
             self._check_open()
             superseded = self._opening
@@ -605,8 +611,9 @@ class EngineClient:
                 busy = bool(self._jobs)
             self._wake.wait(0.05 if busy else 0.25)
             self._wake.clear()
-            with self._lock:
-                engines, jobs = self._engines(), list(self._jobs.values())
+            with self._lock:  # the spare holds no model: nothing to limit yet
+                engines = [e for e in self._engines() if e is not self._spare]
+                jobs = list(self._jobs.values())
                 spawn_spare = (self._want_spare and self._spare is None and not self._closed
                                and self._engine is not None and self._opening is None
                                and not jobs
