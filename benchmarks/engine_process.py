@@ -10,7 +10,8 @@ Run:  nice python benchmarks/engine_process.py [--runs N] [--compare-tree PATH]
 4. ``jacgui compute`` of the demo end to end against a bare ``python -c "import tensorflow"``
    (medians); ``--compare-tree`` runs the same command with another checkout of jacgui first
    on ``PYTHONPATH`` (e.g. the main branch, which computes in-process);
-5. cancel: a cooperative cancel between chunks, and the kill of an endless graph after the grace.
+5. cancel: a cooperative cancel between chunks, and the kill of an endless graph after the grace;
+6. opening a second model (and so a restart after a crash): in the warm spare or a cold engine.
 
 Medians of ``--runs`` repetitions; the machine's speed matters only through the ratios.
 """
@@ -195,19 +196,40 @@ def cancel(runs: int, folder: Path) -> None:
     print(f"  endless graph, killed after the grace:        {_median_ms(killed):6.1f} ms")
 
 
+def second_model(runs: int) -> None:
+    borehole = next(path for path in examples().values() if path.stem == "borehole")
+    warm, cold = [], []
+    for _ in range(runs):
+        with EngineClient(spare=True) as client:
+            client.open_model(DEMO)
+            while client.spare_pid is None:
+                time.sleep(0.05)  # the spare starts once the client is idle
+            start = time.perf_counter()
+            client.open_model(borehole)
+            warm.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        with EngineClient() as client:
+            client.open_model(borehole)
+            cold.append(time.perf_counter() - start)
+    print(f"opening a second model ({runs} runs, medians):")
+    print(f"  in the warm spare   {_median_ms(warm):7.0f} ms")
+    print(f"  in a cold engine    {_median_ms(cold):7.0f} ms (includes importing TensorFlow)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--calls", type=int, default=200, help="live-mode calls")
     parser.add_argument("--compare-tree", help="another jacgui checkout for the CLI comparison")
-    parser.add_argument("--only", choices=("live", "large", "first", "cli", "cancel"))
+    parser.add_argument("--only", choices=("live", "large", "first", "cli", "cancel", "open"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         steps = {"live": lambda: live_mode(args.calls),
                  "large": lambda: large_result(max(args.runs, 10), Path(folder)),
                  "first": lambda: first_result(args.runs, str(ROOT)),
                  "cli": lambda: cli(args.runs, args.compare_tree),
-                 "cancel": lambda: cancel(args.runs, Path(folder))}
+                 "cancel": lambda: cancel(args.runs, Path(folder)),
+                 "open": lambda: second_model(args.runs)}
         for name, step in steps.items():
             if args.only in (None, name):
                 step()
