@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -85,3 +86,13 @@ def test_a_memory_limit_too_small_for_tensorflow_is_refused():
     with EngineClient(start=False, memory_limit=256 << 20) as client:
         with pytest.raises(JacguiError, match="at least 1.0 GiB"):
             client.open_model(demo())
+
+
+def test_closing_leaves_no_process_and_no_folder():
+    client = EngineClient()
+    pid = client.wait_ready(WAIT_S).pid
+    folder = os.readlink(f"/proc/{pid}/cwd")  # the engine works in its private folder
+    assert os.path.basename(folder).startswith("jacgui-engine-")
+    client.close()
+    assert not os.path.exists(f"/proc/{pid}"), "the engine was not reaped"
+    assert not os.path.exists(folder)

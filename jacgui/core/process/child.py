@@ -10,6 +10,7 @@ ended.
 
 from __future__ import annotations
 
+import atexit
 import collections
 import io
 import os
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,17 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 MessageHandler = Callable[["EngineProcess", dict[str, Any], list[np.ndarray]], None]
 LostHandler = Callable[["EngineProcess", str], None]
+
+_LIVE: weakref.WeakSet[EngineProcess] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all() -> None:
+    # Engines end on their own when this process's end closes their channel, but a SIGKILLed
+    # engine cannot remove its folder: stop them here, while we can still clean up.
+    for engine in list(_LIVE):
+        engine.close()
+        engine.remove_private_dir()
 
 
 def engine_environment(private_dir: str) -> dict[str, str]:
@@ -108,6 +121,7 @@ class EngineProcess:
             cwd=self.private_dir, env=engine_environment(self.private_dir),
             start_new_session=hasattr(os, "setsid"), close_fds=True)
         self.pid = self._popen.pid
+        _LIVE.add(self)
         self._grow_pipe(self._popen.stdin)
         self._limits = Limits(max_payload=max_payload)
         for target, name in ((self._read, "reader"), (self._write, "writer"),
@@ -203,6 +217,10 @@ class EngineProcess:
         """Wait until the process is reaped and its folder removed; whether it was."""
         return self._ended.wait(timeout)
 
+    def remove_private_dir(self) -> None:
+        """Remove the engine's temporary folder now (after :meth:`close`, if not yet reaped)."""
+        shutil.rmtree(self.private_dir, ignore_errors=True)
+
     def stderr_tail(self, lines: int = 40) -> list[str]:
         """The last ``lines`` lines the engine wrote to stderr."""
         return list(self._stderr)[-lines:]
@@ -237,7 +255,8 @@ class EngineProcess:
                 stream.close()
             except OSError:
                 pass
-        shutil.rmtree(self.private_dir, ignore_errors=True)
+        self.remove_private_dir()
+        _LIVE.discard(self)
 
     def exit_cause(self) -> str:
         """``"SIGSEGV"``, ``"exit status 3"``, ...: how the process ended."""

@@ -240,7 +240,8 @@ class EngineClient:
         self._wake.set()
         deadline = time.monotonic() + 2.0
         for engine in engines:  # reaped, so no zombie or temporary folder outlives the client
-            engine.wait_ended(max(0.0, deadline - time.monotonic()))
+            if not engine.wait_ended(max(0.0, deadline - time.monotonic())):
+                engine.remove_private_dir()
 
     def __enter__(self) -> EngineClient:
         return self
