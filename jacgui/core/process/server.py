@@ -174,8 +174,10 @@ class Engine:
                     break
                 else:
                     raise ProtocolError(f"unexpected {message['type']} message")
-        except ProtocolError as error:
-            print(f"jacgui engine: protocol error from the parent: {error}", file=sys.stderr)
+        except OSError:
+            pass  # the channel broke: the parent is gone
+        except Exception as error:  # noqa: BLE001 - a reader that died would orphan the engine
+            print(f"jacgui engine: bad request from the parent: {error}", file=sys.stderr)
             _leave(self._private_dir, PROTOCOL_EXIT)
         _leave(self._private_dir, 0)  # the parent is gone or asked: stop whatever runs
 
