@@ -119,41 +119,37 @@ print(time.time() - start)
 
 def first_result(runs: int, pythonpath: str) -> None:
     env = dict(os.environ, PYTHONPATH=pythonpath, TF_CPP_MIN_LOG_LEVEL="3")
-    rows = {}
-    for label, code in (("engine client", _FIRST_ENGINE.format()), ("in-process", _FIRST_LOCAL)):
-        times = []
-        for _ in range(runs):
+    codes = {"engine client": _FIRST_ENGINE.format(), "in-process": _FIRST_LOCAL}
+    times: dict[str, list[float]] = {label: [] for label in codes}
+    for _ in range(runs):  # interleaved, so a change in the machine's load hits both alike
+        for label, code in codes.items():
             out = subprocess.run([sys.executable, "-c", code, repr(time.time()), str(DEMO)],
                                  capture_output=True, text=True, env=env, check=True).stdout
-            times.append(float(out.strip().splitlines()[-1]))
-        rows[label] = statistics.median(times)
+            times[label].append(float(out.strip().splitlines()[-1]))
     print(f"start to first demo Jacobian in a fresh process ({runs} runs, medians):")
-    for label, value in rows.items():
-        print(f"  {label:<14} {value:6.2f} s")
-
-
-def _wall(cmd: list[str], env: dict[str, str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, env=env, capture_output=True, check=True, cwd=ROOT)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    for label, values in times.items():
+        print(f"  {label:<14} {statistics.median(values):6.2f} s")
 
 
 def cli(runs: int, compare_tree: str | None) -> None:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    bare = _wall([sys.executable, "-c", "import tensorflow"], env, runs)
     command = [sys.executable, "-m", "jacgui", "compute", str(DEMO)]
-    rows = [("python -c 'import tensorflow'", bare),
-            ("jacgui compute demo (this tree)", _wall(command, dict(env, PYTHONPATH=str(ROOT)),
-                                                      runs))]
+    rows = {"python -c 'import tensorflow'": ([sys.executable, "-c", "import tensorflow"], env),
+            "jacgui compute demo (this tree)": (command, dict(env, PYTHONPATH=str(ROOT)))}
     if compare_tree:
-        rows.append((f"jacgui compute demo ({Path(compare_tree).name})",
-                     _wall(command, dict(env, PYTHONPATH=compare_tree), runs)))
+        rows[f"jacgui compute demo ({Path(compare_tree).name})"] = (
+            command, dict(env, PYTHONPATH=compare_tree))
+    times: dict[str, list[float]] = {label: [] for label in rows}
+    for _ in range(runs):  # interleaved, so a change in the machine's load hits all alike
+        for label, (cmd, run_env) in rows.items():
+            start = time.perf_counter()
+            subprocess.run(cmd, env=run_env, capture_output=True, check=True, cwd=ROOT)
+            times[label].append(time.perf_counter() - start)
+    bare = statistics.median(next(iter(times.values())))
     print(f"command line, {runs} runs, medians:")
-    for label, value in rows:
-        print(f"  {label:<40} {value:6.2f} s  (+{value - bare:5.2f} s over the bare import)")
+    for label, values in times.items():
+        value = statistics.median(values)
+        print(f"  {label:<40} {value:6.2f} s  ({value - bare:+5.2f} s over the bare import)")
 
 
 def _running(client: EngineClient, args: dict) -> object:
