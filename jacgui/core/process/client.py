@@ -579,7 +579,7 @@ class EngineClient:
             engine.close()
         job.finish(value, error)
 
-    # -- helpers ------------------------------------------------------------------------------
+    # -- bookkeeping --------------------------------------------------------------------------
     def _new_job(self, op: str, what: str, on_progress: ProgressHandler | None,
                  on_done: Done | None, timeout: float | None) -> EngineJob:
         if timeout is not None and not timeout > 0:
