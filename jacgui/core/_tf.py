@@ -60,3 +60,12 @@ def keras() -> Any:
     import keras as keras_module
 
     return keras_module
+
+
+def device_description() -> str:
+    """Where TensorFlow computes: ``"CPU"`` or ``"GPU: <names>"``."""
+    names = []
+    for gpu in tf().config.list_physical_devices("GPU"):
+        details = tf().config.experimental.get_device_details(gpu)
+        names.append(details.get("device_name", gpu.name.split(":", 1)[-1]))
+    return "GPU: " + ", ".join(names) if names else "CPU"

@@ -21,6 +21,7 @@ import numpy as np
 from .engine import jacobian
 from .errors import JacguiError, JacobianCancelled
 from .job import DEFAULT_MEMORY_BUDGET, CancelToken, Progress
+from .process.dispatch import isolated_operation
 from .rss import PeakRSS
 
 #: The methods ``jacgui bench`` times, in the order it times them (AD first: the reference).
@@ -115,7 +116,7 @@ def check_methods(methods: str | Sequence[str]) -> tuple[str, ...]:
 def estimate_method(model: Any, point: Any = None, method: str = "reverse", *,
                     input: str | None = None, output: str | None = None,
                     memory_budget: int = DEFAULT_MEMORY_BUDGET,
-                    clock: Clock = time.perf_counter) -> MethodEstimate:
+                    clock: Clock | None = None) -> MethodEstimate:
     """Estimate one warm Jacobian of ``method`` from its first chunk (see the module notes).
 
     Costs at most two chunks plus the first call's tracing. ``clock`` is for tests.
@@ -125,6 +126,7 @@ def estimate_method(model: Any, point: Any = None, method: str = "reverse", *,
     JacguiError
         When the method fails on this model (the message is one line).
     """
+    clock = clock or time.perf_counter
     start = clock()
     cold = _first_chunk(model, point, method, input, output, memory_budget, clock)
     warm = _first_chunk(model, point, method, input, output, memory_budget, clock)
@@ -161,11 +163,12 @@ def _first_chunk(model: Any, point: Any, method: str, input: str | None, output:
     return marks
 
 
+@isolated_operation("bench_method")
 def time_method(model: Any, point: Any = None, method: str = "reverse", *, runs: int = 20,
                 max_seconds: float = DEFAULT_MAX_SECONDS, reference: np.ndarray | None = None,
                 input: str | None = None, output: str | None = None,
                 memory_budget: int = DEFAULT_MEMORY_BUDGET,
-                clock: Clock = time.perf_counter) -> MethodTiming:
+                clock: Clock | None = None) -> MethodTiming:
     """Estimate ``method``, then time up to ``runs`` warm Jacobians unless it is too slow.
 
     A method whose estimate exceeds ``max_seconds`` is skipped with a note giving the
@@ -177,13 +180,14 @@ def time_method(model: Any, point: Any = None, method: str = "reverse", *, runs:
     ----------
     reference : ndarray, optional
         A Jacobian to compare against (the ``matrix`` of an earlier reverse-mode timing).
-    clock : callable
-        For tests.
+    clock : callable, optional
+        For tests (``time.perf_counter`` by default).
 
     Returns
     -------
     MethodTiming
     """
+    clock = clock or time.perf_counter
     selection = {"input": input, "output": output, "memory_budget": memory_budget}
     estimate = None
     try:

@@ -12,6 +12,7 @@ from .agreement import Verdict, agree
 from .engine import complete_point, fd_selection, held_inputs, selection_for
 from .finite_diff import batched_function, difference_columns, steps_for
 from .job import JacobianJob, JacobianResult
+from .process.dispatch import isolated_operation
 from .smoothness import choose_stencil
 from .views import elasticity_note
 
@@ -73,6 +74,7 @@ def cell_info(result: JacobianResult, row: int, col: int) -> CellInfo:
                     f_i, elastic, note, error)
 
 
+@isolated_operation("cross_check")
 def cross_check(model: Any, point: Any, row: int, col: int, *, input: str | None = None,
                 output: str | None = None, method_used: str = "reverse",
                 value: float | None = None, value_error: float | None = None,

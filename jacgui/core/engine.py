@@ -31,6 +31,7 @@ from .job import (
 )
 from .planning import Plan, check_method, make_plan
 from .precision import check_float64_copy
+from .process.dispatch import isolated_operation
 from .selection import Selection, graph_facts, other_tensors, select
 from .smoothness import choose_stencil
 from .spec import TensorInfo
@@ -124,6 +125,7 @@ def checked_copy(model: ModelHandle, job: JacobianJob, point: dict[str, np.ndarr
     return reference, reference_others, notes
 
 
+@isolated_operation("plan_job")
 def plan_job(job: JacobianJob) -> Plan:
     """The method, chunking and memory estimate for ``job``, without computing anything."""
     check_method(job.method, job.options.step, job.options.memory_budget)
@@ -135,6 +137,7 @@ def plan_job(job: JacobianJob) -> Plan:
                      elements, job.options.memory_budget, job.method, job.options.error_estimate)
 
 
+@isolated_operation("run_job")
 def run_job(job: JacobianJob, progress: ProgressCallback | None = None,
             cancel: CancelToken | None = None) -> JacobianResult:
     """Compute the Jacobian that ``job`` describes.
@@ -236,6 +239,7 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
     )
 
 
+@isolated_operation("jacobian")
 def jacobian(model: ModelHandle, point: Any = None, *, method: str = "auto",
              input: str | None = None, output: str | None = None, step: float | None = None,
              dtype: str | None = None, memory_budget: int = DEFAULT_MEMORY_BUDGET,

@@ -119,3 +119,48 @@ def is_model_failure(error: BaseException) -> bool:
 def _is_op_error(error: BaseException) -> bool:
     tf_errors = sys.modules.get("tensorflow.python.framework.errors_impl")
     return tf_errors is not None and isinstance(error, tf_errors.OpError)
+class EngineCrashedError(JacguiError):
+    """The engine process died (a signal, an exit, a malformed message) while it held a job.
+
+    The message is one line naming what was running and why it stopped, for example
+    ``the engine crashed while computing reverse mode (SIGSEGV); restarted``.
+
+    Attributes
+    ----------
+    what : str
+        What the engine was doing, e.g. ``"computing reverse mode"``.
+    cause : str
+        ``"SIGSEGV"``, ``"exit status 3"``, ``"memory limit"``, ``"protocol error"``, ...
+    restarted : bool
+        Whether a fresh engine holds the model again.
+    reload_error : str or None
+        Why reloading the model into the fresh engine failed, when it did.
+    """
+
+    def __init__(self, message: str, *, what: str = "", cause: str = "",
+                 restarted: bool = False, reload_error: str | None = None) -> None:
+        super().__init__(message)
+        self.what = what
+        self.cause = cause
+        self.restarted = restarted
+        self.reload_error = reload_error
+
+
+class EngineMemoryError(EngineCrashedError):
+    """The engine went over its memory limit (and was stopped, or its allocation failed)."""
+
+
+class EngineTimeoutError(JacguiError):
+    """A job did not finish within its time limit and was stopped."""
+
+
+class EngineInternalError(Exception):
+    """A bug in jacgui's own code inside the engine process (not the model's fault).
+
+    ``remote_traceback`` holds the engine-side traceback text; the CLI prints it with
+    ``JACGUI_DEBUG=1``.
+    """
+
+    def __init__(self, message: str, remote_traceback: str = "") -> None:
+        super().__init__(message)
+        self.remote_traceback = remote_traceback

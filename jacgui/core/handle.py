@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import JacguiError
+from ._tf import device_description
+from .model_info import IN_PROCESS, ModelInfo, SandboxStatus, pick_tensor
 from .spec import TensorInfo
-from .text import printable
 
 #: Batched model call: ``{input name: (B, *shape) tensor}`` -> ``{output name: (B, *shape)}``.
 #: It runs in inference mode, accepts any B >= 1 and is traceable by ``tf.function``.
@@ -59,16 +59,12 @@ class ModelHandle:
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def input(self, name: str | None = None) -> TensorInfo:
-        """The input called ``name``, or the first input.
-
-        ``name`` is the model's own name, or the escaped form that :meth:`summary` shows for
-        a name holding control characters.
-        """
-        return _pick(self.inputs, name, "input")
+        """The input called ``name`` (or its escaped form, as shown), or the first input."""
+        return pick_tensor(self.inputs, name, "input")
 
     def output(self, name: str | None = None) -> TensorInfo:
-        """The output called ``name``, or the first output (raw or escaped name)."""
-        return _pick(self.outputs, name, "output")
+        """The output called ``name``, or the first output."""
+        return pick_tensor(self.outputs, name, "output")
 
     def float64_forward(self) -> ForwardFn | None:
         """The float64 version of ``forward``, built once; ``None`` when not available."""
@@ -80,24 +76,16 @@ class ModelHandle:
 
     def summary(self) -> str:
         """Multi-line description of inputs, outputs and parameters, safe to print."""
-        lines = [f"model: {printable(self.path)} ({self.format})"]
-        lines += [f"  input  {spec.describe()}" for spec in self.inputs]
-        lines += [f"  output {spec.describe()}" for spec in self.outputs]
-        if self.param_count is not None:
-            lines.append(f"  parameters: {self.param_count:,}")
-        lines += [f"  note: {printable(note)}" for note in self.notes]
-        return "\n".join(lines)
+        return self.info(device="").summary()
 
+    def info(self, sandbox: SandboxStatus = IN_PROCESS, device: str | None = None) -> ModelInfo:
+        """The model as plain data (:class:`ModelInfo`), e.g. to send out of the engine.
 
-def _pick(specs: tuple[TensorInfo, ...], name: str | None, kind: str) -> TensorInfo:
-    if name is None:
-        return specs[0]
-    for spec in specs:
-        if spec.name == name:
-            return spec
-    # A name with control characters is shown escaped; the user may type what was shown.
-    shown = [spec for spec in specs if printable(spec.name) == name]
-    if len(shown) == 1:
-        return shown[0]
-    known = ", ".join(printable(s.name) for s in specs)
-    raise JacguiError(f"no {kind} named {printable(name)!r}; the model has: {known}")
+        ``device`` defaults to where TensorFlow computes (:func:`device_description`).
+        """
+        return ModelInfo(
+            path=self.path, format=self.format, inputs=self.inputs, outputs=self.outputs,
+            default_point={name: np.asarray(value) for name, value in self.default_point.items()},
+            point_source=self.point_source, param_count=self.param_count, notes=self.notes,
+            float64=self.make_float64 is not None,
+            device=device_description() if device is None else device, sandbox=sandbox)

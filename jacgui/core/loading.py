@@ -22,11 +22,14 @@ from .errors import JacguiError, ModelLoadError, is_model_failure
 from .handle import ModelHandle
 from .loaders._common import short_message
 from .loaders.sidecar import apply_sidecar
+from .process.remote import RemoteModel
 
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5", ".py")
 
 
-def load_model(path: str | Path, *, unsafe: bool = False) -> ModelHandle:
+def load_model(path: str | Path, *, unsafe: bool = False, isolated: bool = False,
+               memory_limit: int | None = None,
+               timeout: float | None = None) -> ModelHandle | RemoteModel:
     """Load a model for Jacobian computation.
 
     Parameters
@@ -36,14 +39,26 @@ def load_model(path: str | Path, *, unsafe: bool = False) -> ModelHandle:
         A ``.py`` file is executed to load it: load only files you trust.
     unsafe : bool
         Trust the file: let Keras deserialize Lambda-layer bytecode (``safe_mode=False``) and
-        accept SavedModels whose graph has file, network or Python ops.
+        accept SavedModels whose graph has file, network or Python ops. An isolated engine
+        then also runs without its sandbox.
+    isolated : bool
+        Load and run the model in an engine process of its own, sandboxed on Linux unless
+        ``unsafe`` (for scripts that open files from strangers); a model that crashes or loops
+        cannot take this process with it. In-process (the default) is faster for notebooks.
+    memory_limit : int, optional
+        Isolated only: the engine's memory ceiling in bytes (default half the physical memory).
+    timeout : float, optional
+        Isolated only: time limit in seconds of the load and of every later call.
 
     Returns
     -------
-    ModelHandle
-        ``forward`` is batched, traceable and runs in inference mode; it may be called from any
-        thread. ``make_float64`` raises :class:`ModelLoadError` when no float64 copy can be
-        built (callers then stay in float32); it is ``None`` for SavedModels.
+    ModelHandle or RemoteModel
+        A :class:`ModelHandle`: ``forward`` is batched, traceable and runs in inference mode;
+        it may be called from any thread. ``make_float64`` raises :class:`ModelLoadError` when
+        no float64 copy can be built (callers then stay in float32); it is ``None`` for
+        SavedModels. With ``isolated=True`` a
+        :class:`~jacgui.core.process.remote.RemoteModel`, which the same public functions
+        accept (close it, or use it in a ``with`` block, to stop its engine).
 
     Raises
     ------
@@ -69,6 +84,8 @@ def load_model(path: str | Path, *, unsafe: bool = False) -> ModelHandle:
         raise ModelLoadError(f"{path.name} is empty")
     else:
         kind = suffix
+    if isolated:
+        return RemoteModel(path, unsafe=unsafe, memory_limit=memory_limit, timeout=timeout)
     try:
         handle = _dispatch(path, kind, unsafe)
     except JacguiError:

@@ -25,6 +25,7 @@ from ..job import (
     Progress,
     ProgressCallback,
 )
+from ..process.dispatch import isolated_operation
 from ..views import near_zero
 from .tables import matrix_rows
 
@@ -119,6 +120,7 @@ class Agreement:
         }
 
 
+@isolated_operation("compare")
 def compare_ad_fd(model: ModelHandle, point: Any = None, *, input: str | None = None,
                   output: str | None = None, ad_method: str = "auto",
                   memory_budget: int = DEFAULT_MEMORY_BUDGET,

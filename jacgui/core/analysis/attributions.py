@@ -27,6 +27,7 @@ from .._tf import tf
 from ..errors import JacguiError
 from ..handle import ModelHandle
 from ..job import DEFAULT_MEMORY_BUDGET, CancelToken, ProgressCallback
+from ..process.dispatch import isolated_operation
 from ._common import (
     Prepared,
     Steps,
@@ -192,6 +193,7 @@ class SmoothGrad:
                 "dtype": self.dtype, "warnings": list(self.warnings)}
 
 
+@isolated_operation("integrated_gradients")
 def integrated_gradients(model: ModelHandle, point: Any = None, row: int | str = 0, *,
                          input: str | None = None, output: str | None = None,
                          baseline: Any = "zeros", steps: int = 64,
@@ -254,6 +256,7 @@ def integrated_gradients(model: ModelHandle, point: Any = None, row: int | str =
         tuple(notes + runner.notes))
 
 
+@isolated_operation("smoothgrad")
 def smoothgrad(model: ModelHandle, point: Any = None, row: int | str = 0, *,
                input: str | None = None, output: str | None = None, samples: int = 50,
                noise: float = 0.15, seed: int | None = 0,

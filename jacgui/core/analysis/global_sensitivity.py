@@ -36,6 +36,7 @@ from ..errors import JacguiError
 from ..handle import ModelHandle
 from ..job import DEFAULT_MEMORY_BUDGET, CancelToken, ProgressCallback
 from ._common import Steps, prepare_native, whole_number
+from ..process.dispatch import isolated_operation
 from .batched_jacobian import batch_jacobian_function, batch_size_for
 from .sampling import check_bounds
 from .streamed_bootstrap import (
@@ -216,6 +217,7 @@ class _Moments:
         return np.sqrt(self.m2 / max(self.count - 1, 1))
 
 
+@isolated_operation("global")
 def global_sensitivity(model: ModelHandle, points: Any, *, input: str | None = None,
                        output: str | None = None, fixed: Any = None, bounds: Any = None,
                        memory_budget: int = DEFAULT_MEMORY_BUDGET,

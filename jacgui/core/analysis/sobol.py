@@ -35,6 +35,7 @@ from ..errors import JacguiError, JacobianTooLargeError
 from ..finite_diff import batched_function
 from ..handle import ModelHandle
 from ..job import DEFAULT_MEMORY_BUDGET, CancelToken, ProgressCallback
+from ..process.dispatch import isolated_operation
 from ._common import Steps, prepare_native, rows_per_chunk, whole_number
 from .global_sensitivity import Z_95
 from .sampling import check_bounds, unit_sample
@@ -152,6 +153,7 @@ class SobolIndices:
         }
 
 
+@isolated_operation("sobol")
 def sobol_indices(model: ModelHandle, bounds: Any, n_samples: int, *, input: str | None = None,
                   output: str | None = None, fixed: Any = None, seed: int | None = 0,
                   n_resamples: int = DEFAULT_SOBOL_RESAMPLES,

@@ -26,6 +26,7 @@ import numpy as np
 from ..errors import JacguiError
 from ..finite_diff import batched_function, default_relative_step
 from ..handle import ModelHandle
+from ..process.dispatch import isolated_operation
 from ._common import prepare, resolve_index, row_gradient
 
 DEFAULT_STEPS = np.logspace(-12, -1, 45)
@@ -109,6 +110,7 @@ class StepSweep:
         }
 
 
+@isolated_operation("sweep")
 def step_sweep(model: ModelHandle, point: Any = None, row: int | str = 0, col: int | str = 0, *,
                input: str | None = None, output: str | None = None, central: bool = True,
                steps: Any = None, dtype: str | None = None) -> StepSweep:
