@@ -5,6 +5,8 @@ TensorFlow is imported only when a model is loaded or a Jacobian is computed.
 
 from __future__ import annotations
 
+from .cell import CellInfo, CrossCheck, cell_info, cross_check
+from .engine import jacobian, plan_job, run_job
 from .errors import (
     JacguiError,
     JacobianCancelled,
@@ -14,8 +16,6 @@ from .errors import (
     PointError,
     UnsafeModelError,
 )
-from .cell import CellInfo, CrossCheck, cell_info, cross_check
-from .engine import complete_point, jacobian, plan_job, run_job
 from .export import result_to_text, save_result
 from .handle import ModelHandle
 from .job import (
@@ -29,6 +29,7 @@ from .job import (
 from .loading import load_model
 from .planning import Plan
 from .points import parse_point_text, read_point, read_points, validate_point, write_point
+from .problem import Problem, complete_point
 from .safety import scan_savedmodel
 from .spec import TensorInfo, element_labels
 
@@ -38,6 +39,7 @@ __all__ = [
     "CellInfo",
     "CrossCheck",
     "Plan",
+    "Problem",
     "cell_info",
     "complete_point",
     "cross_check",

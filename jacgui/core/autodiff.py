@@ -6,7 +6,6 @@ cached trace per model, method, selection and chunk shape costs about 0.5 ms per
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -16,9 +15,9 @@ from ._tf import tf
 from .job import CancelToken
 from .planning import Plan
 from .selection import Selection
+from .traces import TRACE_COUNTS, TraceCache, traced
 
-#: How often each kind of function was traced; the tests use it to prove there is no retrace.
-TRACE_COUNTS: Counter[str] = Counter()
+__all__ = ["TRACE_COUNTS", "autodiff_jacobian", "row_gradient"]
 
 ChunkDone = Callable[[int], None]
 
@@ -28,7 +27,6 @@ def _build_reverse(selection: Selection, use_pfor: bool, links: dict, chunked: b
     tf_ = tf()  # resolved here: AutoGraph would try to convert the lazy importer when traced
 
     def reverse(x: Any, rows: Any, others: tuple) -> tuple[Any, Any]:
-        TRACE_COUNTS["reverse"] += 1
         # experimental_use_pfor=False requires a persistent tape (TF raises otherwise).
         with tf_.GradientTape(persistent=not use_pfor) as tape:
             tape.watch(x)
@@ -41,14 +39,14 @@ def _build_reverse(selection: Selection, use_pfor: bool, links: dict, chunked: b
             jac = tf_.zeros((tf_.size(target), n), x.dtype)
         return y, jac
 
-    return _flat_function(reverse, chunked)
+    return _flat_function("reverse", reverse, chunked)
 
 
-def _flat_function(body: Any, chunked: bool) -> Any:
+def _flat_function(kind: str, body: Any, chunked: bool) -> Any:
     # Positional tensors only: dispatching on an empty tuple or a None costs as much as a small
     # model's whole Jacobian (measured +0.12 ms on a 784-256-256-10 MLP).
     if chunked:
-        return tf().function(lambda x, index, *others: body(x, index, others))
+        return traced(kind, lambda x, index, *others: body(x, index, others))
     tf_ = tf()
 
     def single(x: Any, *others: Any) -> Any:
@@ -57,7 +55,7 @@ def _flat_function(body: Any, chunked: bool) -> Any:
         # microseconds of dispatch, a tenth of a small model's Jacobian.
         return tf_.concat([jac, y[:, None]], axis=1)
 
-    return tf_.function(single)
+    return traced(kind, single)
 
 
 def _build_forward(selection: Selection, links: dict, chunked: bool) -> Any:
@@ -65,8 +63,10 @@ def _build_forward(selection: Selection, links: dict, chunked: bool) -> Any:
     tf_ = tf()
 
     def forward(x: Any, cols: Any, others: tuple) -> tuple[Any, Any]:
-        TRACE_COUNTS["forward"] += 1
-        tangents = tf_.eye(n, dtype=x.dtype) if cols is None else tf_.one_hot(cols, n, dtype=x.dtype)
+        if cols is None:
+            tangents = tf_.eye(n, dtype=x.dtype)
+        else:
+            tangents = tf_.one_hot(cols, n, dtype=x.dtype)
         links["connected"] = True
 
         def jvp(tangent: Any) -> tuple[Any, Any]:
@@ -82,7 +82,7 @@ def _build_forward(selection: Selection, links: dict, chunked: bool) -> Any:
         ys, columns = tf_.vectorized_map(jvp, tangents)
         return ys[0], tf_.transpose(columns)
 
-    return _flat_function(forward, chunked)
+    return _flat_function("forward", forward, chunked)
 
 
 def _call(function: Any, args: tuple, single: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -100,7 +100,7 @@ def _padded(start: int, chunk: int, total: int) -> np.ndarray:
 
 
 def autodiff_jacobian(
-    selection: Selection, x: Any, others: tuple, plan: Plan, cache: dict,
+    selection: Selection, x: Any, others: tuple, plan: Plan, traces: TraceCache,
     cancel: CancelToken | None, chunk_done: ChunkDone,
 ) -> tuple[np.ndarray, np.ndarray, bool, str]:
     """Run reverse or forward mode for ``plan``.
@@ -117,13 +117,19 @@ def autodiff_jacobian(
     reverse = plan.method == "reverse"
     total = selection.m if reverse else selection.n
     single = plan.n_chunks == 1
-    key = (plan.method, selection.input.name, selection.output.name, selection.dtype, single)
     note = ""
-    links = cache.setdefault(("links",) + key, {"connected": True})
-    if key not in cache:
-        cache[key] = (_build_reverse(selection, True, links, not single) if reverse
-                      else _build_forward(selection, links, not single))
-    function = cache[key]
+    links = traces.get(selection.key("links", plan.method, single), lambda: {"connected": True})
+    failed_key = selection.key("pfor-failed", plan.method, single)
+    if failed_key in traces:
+        function = traces.get(selection.key(plan.method, False, single),
+                              lambda: _build_reverse(selection, False, links, not single))
+        note = "pfor could not vectorise this model; used a loop"
+    elif reverse:
+        function = traces.get(selection.key(plan.method, True, single),
+                              lambda: _build_reverse(selection, True, links, not single))
+    else:
+        function = traces.get(selection.key(plan.method, True, single),
+                              lambda: _build_forward(selection, links, not single))
     pieces, outputs, connected = [], None, True
     for index in range(plan.n_chunks):
         if cancel is not None:
@@ -133,11 +139,12 @@ def autodiff_jacobian(
         try:
             y, block = _call(function, args, single)
         except (ValueError, TypeError, tf().errors.OpError) as error:
-            if not reverse or cache.get(("pfor-failed", key)):
+            if not reverse or failed_key in traces:
                 raise
             # pfor cannot vectorise some ops (py_function, some custom kernels): loop instead.
-            cache[("pfor-failed", key)] = True
-            cache[key] = function = _build_reverse(selection, False, links, not single)
+            traces.replace(failed_key, True)
+            function = traces.get(selection.key(plan.method, False, single),
+                                  lambda: _build_reverse(selection, False, links, not single))
             note = f"pfor could not vectorise this model ({type(error).__name__}); used a loop"
             y, block = _call(function, args, single)
         if outputs is None:
@@ -151,3 +158,22 @@ def autodiff_jacobian(
         chunk_done(index + 1)
     matrix = pieces[0] if single else np.concatenate(pieces, axis=0 if reverse else 1)
     return outputs, matrix, connected, note
+
+
+def row_gradient(selection: Selection, traces: TraceCache) -> Callable[[Any, tuple, int], Any]:
+    """Cached traced ``(x, held, row) -> d y[row] / d x``; the row is a tensor, so no retrace."""
+
+    def build() -> Any:
+        fn, tf_ = selection.fn, tf()
+
+        def gradient(x: Any, others: tuple, row: Any) -> Any:
+            with tf_.GradientTape() as tape:
+                tape.watch(x)
+                y = fn(x[None], others)[0][row]
+            g = tape.gradient(y, x)
+            return tf_.zeros_like(x) if g is None else g
+
+        return traced("row-gradient", gradient)
+
+    function = traces.get(selection.key("row-gradient"), build)
+    return lambda x, others, row: function(x, others, tf().constant(row, tf().int32))

@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from ._tf import tf
-from .engine import selection_for, held_inputs, complete_point
+from .autodiff import row_gradient
 from .finite_diff import batched_function, default_relative_step, difference_columns, steps_for
-from .job import JacobianJob, JacobianResult
+from .job import JacobianResult
+from .problem import Problem
 from .views import elasticity_note
 
 
@@ -60,20 +60,16 @@ def cross_check(model: Any, point: Any, row: int, col: int, *, input: str | None
     Costs one batched model call (four points) for FD, or one gradient for AD.
     """
     if method_used.startswith("fd"):
-        job = JacobianJob(model, point or {}, "reverse", input, output)
-        point = complete_point(model, job.point, input)
-        selection, _ = selection_for(model, job)
-        x = tf().constant(point[selection.input.name].reshape(-1), dtype=selection.dtype)
-        gradient = row_gradient(selection, model.cache)(x, held_inputs(model, selection, point), row)
+        problem = Problem.build(model, point, input=input, output=output)
+        gradient = row_gradient(problem.selection, problem.traces)(
+            problem.x_tensor(), problem.held, row)
         other, method, error = float(gradient.numpy()[col]), "reverse", None
     else:
-        job = JacobianJob(model, point or {}, "fd-central", input, output)
-        point = complete_point(model, job.point, input)
-        selection, _ = selection_for(model, job)
-        others = held_inputs(model, selection, point)
-        x = point[selection.input.name].reshape(-1)
+        problem = Problem.build(model, point, input=input, output=output,
+                                finite_differences=True)
+        selection, others, x = problem.selection, problem.held, problem.x
         steps = steps_for(x, default_relative_step(True, selection.dtype), selection.dtype)
-        f = batched_function(selection, others, model.cache)
+        f = batched_function(selection, others, problem.traces)
         x_eval = x.astype(selection.dtype)
         f0 = f(x_eval[None], others).numpy()[0].astype(np.float64)
         column, err = difference_columns(f, others, x_eval, f0, steps, np.array([col]), True)
@@ -84,21 +80,3 @@ def cross_check(model: Any, point: Any, row: int, col: int, *, input: str | None
     scale = max(abs(value), abs(other))
     relative = abs(difference) / scale if scale > 0 else 0.0
     return CrossCheck(other, method, difference, relative, error)
-
-
-def row_gradient(selection: Any, cache: dict) -> Any:
-    """Cached traced ``(x, others, row) -> d y[row] / d x``; the row is a tensor, so no retrace."""
-    key = ("row-gradient", selection.input.name, selection.output.name, selection.dtype)
-    if key not in cache:
-        fn, tf_ = selection.fn, tf()
-
-        def gradient(x: Any, others: tuple, row: Any) -> Any:
-            with tf_.GradientTape() as tape:
-                tape.watch(x)
-                y = fn(x[None], others)[0][row]
-            g = tape.gradient(y, x)
-            return tf_.zeros_like(x) if g is None else g
-
-        cache[key] = tf_.function(gradient)
-    function = cache[key]
-    return lambda x, others, row: function(x, others, tf().constant(row, tf().int32))

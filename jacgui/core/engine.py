@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 
 from . import dependence
-from ._tf import tf
 from .autodiff import autodiff_jacobian
 from .errors import JacguiError, JacobianCancelled, ModelRunError
 from .finite_diff import fd_jacobian
@@ -28,71 +27,19 @@ from .job import (
     Progress,
     ProgressCallback,
 )
-from .planning import Plan, check_method, make_plan
-from .selection import Selection, graph_facts, other_tensors, select
-from .spec import TensorInfo
+from .planning import Plan, check_method
+from .problem import Problem, complete_point
 
-
-def complete_point(model: ModelHandle, point: Any = None,
-                   input: str | None = None) -> dict[str, np.ndarray]:
-    """A value for every input: ``point`` for the selected one, defaults for the rest.
-
-    ``point`` may be ``None`` (the default point), an array for ``input`` (the first input when
-    ``None``), or a mapping from input names to arrays. Every value is validated.
-    """
-    values = {name: np.asarray(v) for name, v in model.default_point.items()}
-    if point is None:
-        pass
-    elif isinstance(point, Mapping):
-        for name in point:
-            model.input(name)  # unknown names are an error, not silently ignored
-        values.update(point)
-    else:
-        values[model.input(input).name] = point
-    return {spec.name: _validated(values.get(spec.name, np.zeros(spec.shape)), spec)
-            for spec in model.inputs}
-
-
-def _validated(value: Any, spec: TensorInfo) -> np.ndarray:
-    from .points import validate_point
-
-    # Live updates send the same well-formed array many times a second: skip the full parse.
-    if (isinstance(value, np.ndarray) and value.shape == spec.shape and value.dtype.kind == "f"
-            and np.isfinite(value).all()):
-        return value
-    return validate_point(value, spec)
-
-
-def selection_for(model: ModelHandle, job: JacobianJob) -> tuple[Selection, list[str]]:
-    """The narrowed function for ``job``, and notes about its precision.
-
-    Pick the forward function and dtype: float64 for finite differences where possible."""
-    notes: list[str] = []
-    forward, dtype = None, None
-    if job.method.startswith("fd") and job.options.dtype != "float32":
-        try:
-            forward = model.float64_forward()
-        except JacguiError as error:
-            notes.append(f"float64 evaluation failed ({error}); used the model's precision")
-        if forward is not None:
-            dtype = "float64"
-        elif job.options.dtype == "float64" and not notes:
-            notes.append("this model is fixed at its saved precision; differences use float32")
-    key = ("selection", job.input, job.output, id(forward), dtype)
-    if key not in model.cache:
-        model.cache[key] = select(model, job.input, job.output, forward, dtype)
-    return model.cache[key], notes
+__all__ = ["complete_point", "jacobian", "plan_job", "run_job", "short_reason"]
 
 
 def plan_job(job: JacobianJob) -> Plan:
-    """The method, chunking and memory estimate for ``job``, without computing anything."""
+    """The method, chunking and memory estimate for ``job``, without computing anything.
+
+    It is the plan :func:`run_job` uses: both size chunks from the same problem.
+    """
     check_method(job.method, job.options.step, job.options.memory_budget)
-    point = complete_point(job.model, job.point, job.input)
-    selection, _ = selection_for(job.model, job)
-    others = held_inputs(job.model, selection, point)
-    elements, _ = model_facts(job.model, selection, others)
-    return make_plan(job.method, selection.m, selection.n, np.dtype(selection.dtype).itemsize,
-                     elements, job.options.memory_budget, job.method, job.options.error_estimate)
+    return Problem.for_job(job).plan(job.method, job.options)
 
 
 def run_job(job: JacobianJob, progress: ProgressCallback | None = None,
@@ -111,8 +58,9 @@ def run_job(job: JacobianJob, progress: ProgressCallback | None = None,
         return _run(job, progress, cancel)
     except (JacguiError, JacobianCancelled):
         raise
-    # SystemExit too: a model calling sys.exit() or exit() must not end the program.
-    except (Exception, SystemExit) as error:  # noqa: BLE001 - user models may raise anything
+    # Anything: user models may raise any exception, and SystemExit too: a model calling
+    # sys.exit() or exit() must not end the program.
+    except (Exception, SystemExit) as error:
         raise ModelRunError(f"the model failed while computing: {short_reason(error)}") from error
 
 
@@ -137,40 +85,34 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
          cancel: CancelToken | None) -> JacobianResult:
     start = time.perf_counter()
     check_method(job.method, job.options.step, job.options.memory_budget)
-    model = job.model
-    point = complete_point(model, job.point, job.input)
-    selection, warnings = selection_for(model, job)
-    others = held_inputs(model, selection, point)
-    elements = activation_elements(model, selection, others)
-    plan = make_plan(job.method, selection.m, selection.n, np.dtype(selection.dtype).itemsize,
-                     elements, job.options.memory_budget, job.method, job.options.error_estimate)
+    problem = Problem.for_job(job)
+    selection, traces, x = problem.selection, problem.traces, problem.x
+    plan = problem.plan(job.method, job.options)
+    warnings = list(problem.notes)
 
     def chunk_done(done: int) -> None:
         if progress is not None:
             progress(Progress(job.job_id, done, plan.n_chunks))
 
     chunk_done(0)
-    x = point[selection.input.name].reshape(-1)
     reason, steps, error = plan.reason, None, None
     if plan.method.startswith("fd"):
         outputs, matrix, steps, error = fd_jacobian(
-            selection, x, others, plan, model.cache, job.options.step, cancel, chunk_done,
+            selection, x, problem.held, plan, traces, job.options.step, cancel, chunk_done,
             job.options.error_estimate)
         reason = f"{reason}; evaluated in {selection.dtype}"
     else:
-        x_tensor = tf().constant(x, dtype=selection.dtype)
         outputs, matrix, connected, note = autodiff_jacobian(
-            selection, x_tensor, others, plan, model.cache, cancel, chunk_done)
+            selection, problem.x_tensor(), problem.held, plan, traces, cancel, chunk_done)
         if note:
             reason = f"{reason}; {note}"
         # The graph scan for gradient-cutting ops costs a trace, so it runs only when a
         # suspicious zero calls for it.
         if not connected:
-            suspects = model_facts(model, selection, others)[1]
             warnings.append(dependence.explain_disconnected(
-                selection, x, others, model.cache, suspects))
+                selection, x, problem.held, traces, problem.facts().suspects))
         elif np.any(np.all(matrix == 0, axis=0)):
-            suspects = model_facts(model, selection, others)[1]
+            suspects = problem.facts().suspects
             if (warning := dependence.zero_column_warning(matrix, suspects)) is not None:
                 warnings.append(warning)
     warnings += _nan_warnings(outputs, matrix)
@@ -183,6 +125,19 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
         chunks=plan.n_chunks, warnings=tuple(warnings), job_id=job.job_id,
         extra={"plan": plan, "dtype": selection.dtype},
     )
+
+
+def _nan_warnings(outputs: np.ndarray, matrix: np.ndarray) -> list[str]:
+    # One sum is NaN/inf exactly when some entry is (barring overflow, which the slow path
+    # below then reports correctly); it is several times cheaper than isfinite().all().
+    if np.isfinite(matrix.sum()) and np.isfinite(outputs.sum()):
+        return []
+    warnings = []
+    if (bad := int(np.sum(~np.isfinite(outputs)))) > 0:
+        warnings.append(f"f(x) has {bad} non-finite value(s) at this point")
+    if (bad := int(np.sum(~np.isfinite(matrix)))) > 0:
+        warnings.append(f"{bad} of {matrix.size} Jacobian cells are NaN or infinite")
+    return warnings
 
 
 def jacobian(model: ModelHandle, point: Any = None, *, method: str = "auto",
@@ -218,66 +173,7 @@ def jacobian(model: ModelHandle, point: Any = None, *, method: str = "auto",
     """
     options = JacobianOptions(step=step, dtype=dtype, memory_budget=memory_budget,
                               error_estimate=error_estimate)
-    job = JacobianJob(model, {} if point is None else point, method, input, output, options)
     if point is not None and not isinstance(point, Mapping):
-        job = JacobianJob(model, {model.input(input).name: point}, method, input, output, options)
+        point = {model.input(input).name: point}
+    job = JacobianJob(model, {} if point is None else point, method, input, output, options)
     return run_job(job, progress, cancel)
-
-
-def held_inputs(model: ModelHandle, selection: Selection, point: dict[str, np.ndarray]) -> tuple:
-    """The inputs held fixed, as tensors in the evaluation dtype."""
-    return other_tensors(model, selection, point,
-                         lambda spec: selection.dtype if spec.is_float else spec.dtype)
-
-
-def model_facts(model: ModelHandle, selection: Selection,
-                others: tuple) -> tuple[int, tuple[str, ...]]:
-    """Cached :func:`graph_facts`: activation size and gradient-cutting ops of a selection."""
-    key = ("facts", selection.input.name, selection.output.name, selection.dtype)
-    if key not in model.cache:
-        model.cache[key] = graph_facts(selection, others)
-    return model.cache[key]
-
-
-def activation_elements(model: ModelHandle, selection: Selection, others: tuple) -> int:
-    """Float elements in one sample's intermediates, for sizing chunks.
-
-    A Keras model knows its layers' output shapes, which is instant; anything else is traced
-    once (about 0.3 s, the larger part of a small model's first Jacobian).
-    """
-    key = ("elements", selection.input.name, selection.output.name, selection.dtype)
-    if key not in model.cache:
-        counted = _keras_activation_elements(model.source)
-        if counted is None:
-            counted = model_facts(model, selection, others)[0]
-        model.cache[key] = max(counted, selection.n + selection.m)
-    return model.cache[key]
-
-
-def _keras_activation_elements(source: Any) -> int | None:
-    layers = getattr(source, "layers", None)
-    if not layers or not hasattr(source, "inputs"):
-        return None
-    total = 0
-    try:
-        for layer in layers:
-            outputs = layer.output if isinstance(layer.output, (list, tuple)) else [layer.output]
-            for output in outputs:
-                total += int(np.prod([int(d) for d in output.shape[1:]]))
-    except (AttributeError, TypeError, ValueError):
-        return None  # subclassed or unbuilt layers: trace instead
-    # Layers fuse activations and keep temporaries the shapes do not show.
-    return 2 * total
-
-
-def _nan_warnings(outputs: np.ndarray, matrix: np.ndarray) -> list[str]:
-    # One sum is NaN/inf exactly when some entry is (barring overflow, which the slow path
-    # below then reports correctly); it is several times cheaper than isfinite().all().
-    if np.isfinite(matrix.sum()) and np.isfinite(outputs.sum()):
-        return []
-    warnings = []
-    if (bad := int(np.sum(~np.isfinite(outputs)))) > 0:
-        warnings.append(f"f(x) has {bad} non-finite value(s) at this point")
-    if (bad := int(np.sum(~np.isfinite(matrix)))) > 0:
-        warnings.append(f"{bad} of {matrix.size} Jacobian cells are NaN or infinite")
-    return warnings

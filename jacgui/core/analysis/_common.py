@@ -1,50 +1,27 @@
-"""Set-up shared by the analyses: the narrowed function at a point, indices, labels."""
+"""Set-up shared by the analyses: the problem at a point, indices, labels."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ..engine import complete_point, held_inputs, selection_for
+from ..autodiff import row_gradient as traced_row_gradient
 from ..errors import JacguiError
 from ..handle import ModelHandle
-from ..job import JacobianJob, JacobianOptions
-from ..selection import Selection
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """One input/output pair of a model at a point, ready for batched evaluation."""
-
-    selection: Selection
-    others: tuple
-    x: np.ndarray  # the selected input at the point, flattened, float64
-    notes: tuple[str, ...]
-
-    @property
-    def dtype(self) -> str:
-        """The evaluation dtype (float64 where the model allows it, unless float32 was asked)."""
-        return self.selection.dtype
+from ..problem import Problem
 
 
 def prepare(model: ModelHandle, point: Any, input: str | None, output: str | None,
-            dtype: str | None = None) -> Prepared:
-    """Narrow ``model`` at ``point`` as finite differences would: float64 unless ``dtype`` says
-    ``"float32"`` or the model is fixed at its saved precision (then a note says so)."""
-    if dtype not in (None, "float32", "float64"):
-        raise JacguiError(f"dtype must be float32 or float64, not {dtype!r}")
-    if point is not None and not isinstance(point, Mapping):
-        point = {model.input(input).name: point}
-    job = JacobianJob(model, point or {}, "fd-central", input, output,
-                      JacobianOptions(dtype=dtype))
-    values = complete_point(model, job.point, input)
-    selection, notes = selection_for(model, job)
-    others = held_inputs(model, selection, values)
-    x = values[selection.input.name].reshape(-1).astype(np.float64)
-    return Prepared(selection, others, x, tuple(notes))
+            dtype: str | None = None) -> Problem:
+    """The problem at ``point`` as finite differences see it.
+
+    float64 unless ``dtype`` says ``"float32"`` or the model is fixed at its saved precision
+    (then a note says so).
+    """
+    return Problem.build(model, point, input=input, output=output, finite_differences=True,
+                         dtype=dtype)
 
 
 def resolve_index(which: int | str, labels: Sequence[str], kind: str) -> int:
@@ -63,11 +40,7 @@ def resolve_index(which: int | str, labels: Sequence[str], kind: str) -> int:
     return index % len(labels)
 
 
-def row_gradient(prepared: Prepared, cache: dict, row: int) -> np.ndarray:
+def row_gradient(problem: Problem, row: int) -> np.ndarray:
     """Reverse-mode gradient of output element ``row`` at the point, in the evaluation dtype."""
-    from .._tf import tf
-    from ..cell import row_gradient  # the cached, traced single-row gradient of the inspector
-
-    x = tf().constant(prepared.x.astype(prepared.dtype))
-    return np.asarray(row_gradient(prepared.selection, cache)(x, prepared.others, row),
-                      dtype=np.float64)
+    gradient = traced_row_gradient(problem.selection, problem.traces)
+    return np.asarray(gradient(problem.x_tensor(), problem.held, row), dtype=np.float64)

@@ -31,10 +31,10 @@ from typing import Any
 import numpy as np
 
 from .._tf import tf
-from ..engine import model_facts, complete_point, held_inputs, selection_for
 from ..errors import JacguiError
 from ..handle import ModelHandle
-from ..job import DEFAULT_MEMORY_BUDGET, CancelToken, JacobianJob, Progress, ProgressCallback
+from ..job import DEFAULT_MEMORY_BUDGET, CancelToken, Progress, ProgressCallback
+from ..problem import Problem
 from ..selection import Selection
 from .batched_jacobian import batch_jacobian_function, batch_size_for
 from .tables import matrix_rows
@@ -185,8 +185,8 @@ def global_sensitivity(model: ModelHandle, points: Any, *, input: str | None = N
     provenance : dict, optional
         Carried into exports (e.g. ``{"sampling": "lhs", "seed": 1}``).
     """
-    job = JacobianJob(model, fixed or {}, "auto", input, output)
-    selection, _ = selection_for(model, job)
+    problem = Problem.build(model, fixed, input=input, output=output)
+    selection, others = problem.selection, problem.held
     n, m = selection.n, selection.m
     x = np.asarray(points, dtype=np.float64)
     if x.ndim < 1 or x.size == 0 or x.size % n or (x.ndim > 1 and x[0].size != n):
@@ -195,17 +195,16 @@ def global_sensitivity(model: ModelHandle, points: Any, *, input: str | None = N
     x = x.reshape(-1, n)
     if not np.all(np.isfinite(x)):
         raise JacguiError(f"{int(np.sum(~np.all(np.isfinite(x), axis=1)))} point(s) hold NaN/Inf")
-    others = held_inputs(model, selection, complete_point(model, fixed, input))
     box = None
     if bounds is not None:
         from .sampling import check_bounds
 
         box = check_bounds(bounds, n)
     reverse = m <= n
-    elements, suspects = model_facts(model, selection, others)
+    elements = problem.activation_elements()
     batch = batch_size or batch_size_for(m, n, elements, reverse, selection.dtype, memory_budget)
     batch = int(min(batch, x.shape[0]))
-    function = batch_jacobian_function(model, selection, reverse)
+    function = batch_jacobian_function(problem, reverse)
     n_batches = -(-x.shape[0] // batch)
     stats = {key: _Moments() for key in ("j", "abs", "sq", "y")}
     connected, bad = True, 0
@@ -232,8 +231,8 @@ def global_sensitivity(model: ModelHandle, points: Any, *, input: str | None = N
     if not connected:
         from .. import dependence
 
-        warnings.append(dependence.explain_disconnected(selection, x[0], others, model.cache,
-                                                        suspects))
+        warnings.append(dependence.explain_disconnected(selection, x[0], others,
+                                                        problem.traces, problem.facts().suspects))
     if bad:
         warnings.append(f"{bad} of {x.shape[0]} samples gave NaN/Inf Jacobians")
     return _result(stats, box, selection, "reverse" if reverse else "forward", batch,
