@@ -1,19 +1,23 @@
 """The Jacobian engine: the one entry point for every method.
 
 ``run_job`` takes a :class:`~jacgui.core.job.JacobianJob`, reports progress between chunks,
-checks the cancel token there, and returns a :class:`~jacgui.core.job.JacobianResult`.
+checks the cancel token there, and returns a :class:`~jacgui.core.job.JacobianResult`. When
+TensorFlow fails at a way of computing the Jacobian (not the model: its plain evaluation still
+works), the engine moves to the next attempt of :func:`~jacgui.core.attempts.plan_attempts`
+and says so in ``method_reason``.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from . import dependence
+from .attempts import Attempt, plan_attempts
 from .autodiff import autodiff_jacobian
 from .errors import JacguiError, JacobianCancelled, ModelRunError
 from .finite_diff import fd_jacobian
@@ -29,17 +33,26 @@ from .job import (
 )
 from .planning import Plan, check_method
 from .problem import Problem, complete_point
+from .reasons import short_reason
 
 __all__ = ["complete_point", "jacobian", "plan_job", "run_job", "short_reason"]
 
 
 def plan_job(job: JacobianJob) -> Plan:
-    """The method, chunking and memory estimate for ``job``, without computing anything.
+    """The method, chunking and memory estimate ``run_job`` will use first for ``job``.
 
-    It is the plan :func:`run_job` uses: both size chunks from the same problem.
+    Computes nothing; the first call on a selection traces the model once to read its ops.
     """
     check_method(job.method, job.options.step, job.options.memory_budget)
-    return Problem.for_job(job).plan(job.method, job.options)
+    problem = Problem.for_job(job)
+    attempts, reason = _attempts(problem, job.method)
+    failed = _failures(problem)
+    attempt = next((a for a in attempts if a not in failed), attempts[-1])
+    if attempt.method.startswith("fd") and not job.method.startswith("fd"):
+        problem = Problem.for_job(job, attempt.method)
+    plan = problem.plan(attempt.method, job.options, job.method)
+    return _with_reason(plan, reason if attempt == attempts[0] else
+                        f"{reason}; {_fallback_note(attempts, attempt, failed)}")
 
 
 def run_job(job: JacobianJob, progress: ProgressCallback | None = None,
@@ -64,21 +77,17 @@ def run_job(job: JacobianJob, progress: ProgressCallback | None = None,
         raise ModelRunError(f"the model failed while computing: {short_reason(error)}") from error
 
 
-def short_reason(error: BaseException) -> str:
-    """The first meaningful line of an exception, without TensorFlow's graph trace."""
-    text = str(error).strip()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    skip = ("Graph execution error", "Detected at node", "File ", "Traceback")
-    useful = [line for line in lines if not line.startswith(skip)]
-    reason = _FUNCTION_NODE.sub("", (useful or lines or [""])[0]).strip()
-    # 190 keeps "the model failed while computing: <Type>: <reason>" within ~250 characters.
-    if len(reason) > 190:
-        reason = reason[:187] + "..."
-    return f"{type(error).__name__}: {reason}" if reason else type(error).__name__
+@dataclass(frozen=True)
+class _Outcome:
+    """What one attempt computed."""
 
-
-# TensorFlow prefixes graph errors with "{{function_node __inference_f_3933}}": noise to a user.
-_FUNCTION_NODE = re.compile(r"\{\{function_node [^}]*\}\}\s*")
+    problem: Problem
+    plan: Plan
+    outputs: np.ndarray
+    matrix: np.ndarray
+    steps: np.ndarray | None = None
+    error: np.ndarray | None = None
+    connected: bool = True
 
 
 def _run(job: JacobianJob, progress: ProgressCallback | None,
@@ -86,45 +95,136 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
     start = time.perf_counter()
     check_method(job.method, job.options.step, job.options.memory_budget)
     problem = Problem.for_job(job)
-    selection, traces, x = problem.selection, problem.traces, problem.x
-    plan = problem.plan(job.method, job.options)
-    warnings = list(problem.notes)
+    attempts, reason = _attempts(problem, job.method)
+    failed = _failures(problem)
+    fallbacks: list[str] = []
+    last_error: BaseException | None = None
+    for index, attempt in enumerate(attempts):
+        if attempt in failed:
+            fallbacks.append(failed[attempt])
+            continue
+        try:
+            outcome = _attempt(job, problem, attempt, progress, cancel)
+        except (JacguiError, JacobianCancelled):
+            raise
+        except Exception as error:  # TensorFlow fails in many ways: decided below whose it is
+            if not attempt.is_autodiff:
+                raise
+            _check_model_runs(problem)  # the model's own failure is not TensorFlow's
+            failed[attempt] = f"{attempt.describe()} failed in TensorFlow ({short_reason(error)})"
+            fallbacks.append(failed[attempt])
+            last_error = error
+            continue
+        bad = _nan_cells_where_f_is_finite(outcome) if attempt.is_autodiff else 0
+        if bad and index + 1 < len(attempts):
+            # TensorFlow's own kernels can return NaN (oneDNN, vectorised batched matmuls).
+            fallbacks.append(f"{attempt.describe()} gave {bad} NaN cell(s) where f(x) is finite")
+            continue
+        if fallbacks:
+            reason = f"{reason}; {'; '.join(fallbacks)}; used {attempt.describe()}"
+        return _result(job, outcome, reason, start)
+    advice = ("" if job.method == "auto" else
+              "; method auto also tries the other mode and central differences")
+    raise ModelRunError(f"{'; '.join(fallbacks)}{advice}") from last_error
+
+
+def _attempts(problem: Problem, requested: str) -> tuple[tuple[Attempt, ...], str]:
+    """The attempts for ``requested`` on this selection; cached, since the graph decides."""
+
+    def build() -> tuple[tuple[Attempt, ...], str]:
+        hazards = () if requested.startswith("fd") else problem.facts().hazards
+        return plan_attempts(requested, problem.m, problem.n, hazards)
+
+    return problem.traces.get(problem.selection.key("attempts", requested), build)
+
+
+def _failures(problem: Problem) -> dict[Attempt, str]:
+    """Attempts that TensorFlow failed at on this selection, and why: not tried again."""
+    return problem.traces.get(problem.selection.key("failures"), dict)
+
+
+def _fallback_note(attempts: tuple[Attempt, ...], chosen: Attempt,
+                   failed: dict[Attempt, str]) -> str:
+    notes = [failed[a] for a in attempts if a in failed]
+    return f"{'; '.join(notes)}; uses {chosen.describe()}"
+
+
+def _with_reason(plan: Plan, reason: str) -> Plan:
+    return Plan(plan.method, reason, plan.jacobian_bytes, plan.chunk, plan.n_chunks,
+                plan.estimate_bytes)
+
+
+def _attempt(job: JacobianJob, problem: Problem, attempt: Attempt,
+             progress: ProgressCallback | None, cancel: CancelToken | None) -> _Outcome:
+    if attempt.method.startswith("fd") and not job.method.startswith("fd"):
+        problem = Problem.for_job(job, attempt.method)  # differences run in float64
+    plan = problem.plan(attempt.method, job.options, job.method)
 
     def chunk_done(done: int) -> None:
         if progress is not None:
             progress(Progress(job.job_id, done, plan.n_chunks))
 
     chunk_done(0)
-    reason, steps, error = plan.reason, None, None
+    selection, traces = problem.selection, problem.traces
+    if attempt.is_autodiff:
+        outputs, matrix, connected = autodiff_jacobian(
+            selection, problem.x_tensor(), problem.held, plan, traces, cancel, chunk_done,
+            attempt.vectorised)
+        return _Outcome(problem, plan, outputs, matrix, connected=connected)
+    outputs, matrix, steps, error = fd_jacobian(
+        selection, problem.x, problem.held, plan, traces, job.options.step, cancel, chunk_done,
+        job.options.error_estimate)
+    return _Outcome(problem, plan, outputs, matrix, steps, error)
+
+
+def _check_model_runs(problem: Problem) -> None:
+    """Raise the model's own error when its plain evaluation fails at the point."""
+    try:
+        problem.evaluate(problem.x[None])
+    except Exception as error:  # user models may raise anything
+        raise ModelRunError(
+            f"the model failed while computing: {short_reason(error)}") from error
+
+
+def _nan_cells_where_f_is_finite(outcome: _Outcome) -> int:
+    if np.isfinite(outcome.matrix.sum()):
+        return 0
+    rows = np.isfinite(outcome.outputs)
+    return int(np.isnan(outcome.matrix[rows]).sum())
+
+
+def _result(job: JacobianJob, outcome: _Outcome, reason: str, start: float) -> JacobianResult:
+    problem, plan, matrix = outcome.problem, outcome.plan, outcome.matrix
+    selection = problem.selection
+    warnings = list(problem.notes)
     if plan.method.startswith("fd"):
-        outputs, matrix, steps, error = fd_jacobian(
-            selection, x, problem.held, plan, traces, job.options.step, cancel, chunk_done,
-            job.options.error_estimate)
-        reason = f"{reason}; evaluated in {selection.dtype}"
+        reason = f"{reason}; evaluated in {problem.dtype}"
     else:
-        outputs, matrix, connected, note = autodiff_jacobian(
-            selection, problem.x_tensor(), problem.held, plan, traces, cancel, chunk_done)
-        if note:
-            reason = f"{reason}; {note}"
-        # The graph scan for gradient-cutting ops costs a trace, so it runs only when a
-        # suspicious zero calls for it.
-        if not connected:
-            warnings.append(dependence.explain_disconnected(
-                selection, x, problem.held, traces, problem.facts().suspects))
-        elif np.any(np.all(matrix == 0, axis=0)):
-            suspects = problem.facts().suspects
-            if (warning := dependence.zero_column_warning(matrix, suspects)) is not None:
-                warnings.append(warning)
-    warnings += _nan_warnings(outputs, matrix)
+        warnings += _dependence_warnings(problem, outcome)
+    warnings += _nan_warnings(outcome.outputs, matrix)
     return JacobianResult(
-        matrix=matrix, outputs=outputs, point=x, input_labels=selection.input.element_labels(),
+        matrix=matrix, outputs=outcome.outputs, point=problem.x,
+        input_labels=selection.input.element_labels(),
         output_labels=selection.output.element_labels(), input_name=selection.input.name,
         output_name=selection.output.name, input_shape=selection.input.shape,
         output_shape=selection.output.shape, method=plan.method, method_reason=reason,
-        seconds=time.perf_counter() - start, steps=steps, error_estimate=error,
+        seconds=time.perf_counter() - start, steps=outcome.steps, error_estimate=outcome.error,
         chunks=plan.n_chunks, warnings=tuple(warnings), job_id=job.job_id,
-        extra={"plan": plan, "dtype": selection.dtype},
+        extra={"plan": _with_reason(plan, reason), "dtype": problem.dtype},
     )
+
+
+def _dependence_warnings(problem: Problem, outcome: _Outcome) -> list[str]:
+    """Zeros that mean "does not depend" are said so; zeros that may lie are flagged."""
+    suspects = problem.facts().suspects
+    if not outcome.connected:
+        return [dependence.explain_disconnected(problem.selection, problem.x, problem.held,
+                                                problem.traces, suspects)]
+    # Only a graph with gradient-cutting ops can make a zero column lie, so the (m x n) scan
+    # runs only then.
+    if suspects and (warning := dependence.zero_column_warning(outcome.matrix, suspects)):
+        return [warning]
+    return []
 
 
 def _nan_warnings(outputs: np.ndarray, matrix: np.ndarray) -> list[str]:
@@ -154,6 +254,8 @@ def jacobian(model: ModelHandle, point: Any = None, *, method: str = "auto",
     point : array, mapping or None
         See :func:`complete_point`; ``None`` uses the model's default point.
     method : {"auto", "reverse", "forward", "fd-forward", "fd-central"}
+        ``auto`` picks the mode the shape favours and falls back (other mode, non-vectorised
+        reverse mode, central differences) when TensorFlow fails; ``method_reason`` says so.
     input, output : str, optional
         Names of the input and output to differentiate; the first of each by default.
     step : float, optional

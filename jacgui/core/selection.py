@@ -27,6 +27,11 @@ NON_DIFFERENTIABLE_OPS = frozenset(
         "FloorMod", "TopKV2", "Bucketize", "PreventGradient",
     }
 )  # fmt: skip
+# Ops whose vectorised (pfor) Jacobian crashes the process (free(): invalid pointer, SIGSEGV)
+# or silently returns wrong numbers under TensorFlow 2.21's oneDNN CPU kernels: Keras
+# attention, EinsumDense and any batched matmul lower to these. Non-vectorised Jacobians and
+# oneDNN off are both correct (benchmarks/onednn_attention.py reproduces it in subprocesses).
+VECTORISATION_HAZARDS = frozenset({"BatchMatMul", "BatchMatMulV2", "BatchMatMulV3", "Einsum"})
 # Weights and constants are paid for once, not per Jacobian row.
 _NOT_ACTIVATIONS = frozenset({"ReadVariableOp", "VarHandleOp", "Const", "Placeholder"})
 
@@ -112,10 +117,13 @@ class GraphFacts:
     suspects : tuple of str
         Gradient-cutting ops on float values (``Round``, ``Cast to int32``...): they explain
         zero gradients.
+    hazards : tuple of str
+        Ops in :data:`VECTORISATION_HAZARDS`.
     """
 
     elements: int
     suspects: tuple[str, ...]
+    hazards: tuple[str, ...]
 
 
 def graph_facts(selection: Selection, others: tuple) -> GraphFacts:
@@ -138,7 +146,7 @@ def graph_facts(selection: Selection, others: tuple) -> GraphFacts:
     nodes = list(graph_def.node)
     for function in graph_def.library.function:
         nodes.extend(function.node_def)
-    suspects = set()
+    suspects, hazards = set(), set()
     for node in nodes:
         if node.op in NON_DIFFERENTIABLE_OPS and _float_attr(node, "T"):
             suspects.add(node.op)
@@ -146,11 +154,14 @@ def graph_facts(selection: Selection, others: tuple) -> GraphFacts:
             target = tf().dtypes.as_dtype(node.attr["DstT"].type)
             if target.is_integer or target.is_bool:
                 suspects.add(f"Cast to {target.name}")
+        elif node.op in VECTORISATION_HAZARDS:
+            hazards.add(node.op)
     op_types = {node.op for node in nodes}
     if any(op in op_types for op in ("PartitionedCall", "StatefulPartitionedCall")):
         # Intermediates inside called functions are invisible to the loop above.
         elements = max(elements, 16 * (selection.n + selection.m))
-    return GraphFacts(max(elements, selection.n + selection.m), tuple(sorted(suspects)))
+    return GraphFacts(max(elements, selection.n + selection.m), tuple(sorted(suspects)),
+                      tuple(sorted(hazards)))
 
 
 def _float_attr(node: Any, key: str) -> bool:

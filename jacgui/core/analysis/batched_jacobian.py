@@ -2,6 +2,8 @@
 
 Reverse mode is ``tape.batch_jacobian`` (m <= n); forward mode is a vectorised JVP per input
 over the whole batch (m > n). Both return ``(y, J, connected)`` with ``J`` of shape (B, m, n).
+Models with ops that vectorised Jacobians mishandle under oneDNN (attention, batched matmuls)
+loop over rows or columns instead.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .._tf import tf
+from .._tf import onednn_enabled, tf
 from ..errors import JacobianTooLargeError
 from ..problem import Problem
 from ..selection import Selection
@@ -30,11 +32,43 @@ def batch_size_for(m: int, n: int, elements: int, reverse: bool, dtype: str, bud
     return max(1, budget // per_sample)
 
 
-def batch_jacobian_function(problem: Problem, reverse: bool) -> Any:
-    """The cached traced function of ``problem``'s selection (one per mode)."""
-    vectorised = True
-    key = problem.selection.key("batch-reverse" if reverse else "batch-forward", vectorised)
-    return problem.traces.get(key, lambda: _build(problem.selection, reverse, vectorised))
+class BatchJacobian:
+    """Per-sample Jacobians of a batch: ``(x (B, n), held) -> (y, J (B, m, n), connected)``.
+
+    Forward mode through some layers fails inside TensorFlow (Keras LSTM/GRU: "dtype variant
+    not compatible with int64"); it then switches to reverse mode for good, and ``method``
+    says which mode ran.
+    """
+
+    def __init__(self, problem: Problem, reverse: bool) -> None:
+        self._problem = problem
+        failed = problem.selection.key("batch-forward failed")
+        self.method = "reverse" if reverse or failed in problem.traces else "forward"
+
+    def _function(self) -> Any:
+        problem = self._problem
+        vectorised = not (problem.facts().hazards and onednn_enabled())
+        key = problem.selection.key(f"batch-{self.method}", vectorised)
+        reverse = self.method == "reverse"
+        return problem.traces.get(key, lambda: _build(problem.selection, reverse, vectorised))
+
+    def __call__(self, x: Any, held: tuple) -> tuple[Any, Any, Any]:
+        """Outputs (B, m), Jacobians (B, m, n) and whether any gradient path exists."""
+        if self.method == "reverse":
+            return self._function()(x, held)
+        try:
+            return self._function()(x, held)
+        except Exception:  # TensorFlow's failure, or the model's: reverse mode tells which
+            self.method = "reverse"
+            result = self._function()(x, held)
+            self._problem.traces.replace(
+                self._problem.selection.key("batch-forward failed"), True)
+            return result
+
+
+def batch_jacobian_function(problem: Problem, reverse: bool) -> BatchJacobian:
+    """The batched Jacobian of ``problem``'s selection in reverse or forward mode."""
+    return BatchJacobian(problem, reverse)
 
 
 def _build(selection: Selection, reverse: bool, vectorised: bool) -> Any:

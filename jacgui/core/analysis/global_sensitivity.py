@@ -235,7 +235,7 @@ def global_sensitivity(model: ModelHandle, points: Any, *, input: str | None = N
                                                         problem.traces, problem.facts().suspects))
     if bad:
         warnings.append(f"{bad} of {x.shape[0]} samples gave NaN/Inf Jacobians")
-    return _result(stats, box, selection, "reverse" if reverse else "forward", batch,
+    return _result(stats, box, selection, function.method, batch,
                    n_batches, tuple(warnings), dict(provenance or {}))
 
 
