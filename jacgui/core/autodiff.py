@@ -33,9 +33,8 @@ class AutodiffTrace:
     Attributes
     ----------
     call : callable
-        ``(x, *held)`` -> ``[J | f(x)]`` packed as one (m, n + 1) tensor for a single chunk;
-        ``(x, indices, *held)`` -> ``(f(x), block)`` for chunks of rows (reverse) or columns
-        (forward).
+        ``(x, *held)`` -> ``(f(x), J)`` for a single chunk; ``(x, indices, *held)`` ->
+        ``(f(x), block)`` for chunks of rows (reverse) or columns (forward).
     connected : bool
         False when TensorFlow found no differentiable path at all (a ``None`` gradient).
     """
@@ -63,10 +62,9 @@ def jacobian_trace(selection: Selection, held: tuple, traces: TraceCache, method
         if chunk is None:
 
             def single(x: Any, *others: Any) -> Any:
-                y, jac = body(x, None, others)
-                # One (m, n + 1) tensor instead of two: every returned tensor costs tens of
-                # microseconds of dispatch, as much as a small model's whole Python overhead.
-                return tf_.concat([jac, y[:, None]], axis=1)
+                # f(x) is a by-product of both modes; returning it costs no extra pass, and as
+                # its own tensor no copy of J (packing both into one tensor copied J).
+                return body(x, None, others)
 
             function = traced(method, single)
             concrete = function.get_concrete_function(x_spec, *held_specs)
@@ -155,10 +153,9 @@ def autodiff_jacobian(
         if cancel is not None:
             cancel.raise_if_cancelled()
         trace = jacobian_trace(selection, held, traces, plan.method, vectorised)
-        packed = trace.call(x, *held).numpy()
+        y, jac = trace.call(x, *held)
         chunk_done(1)
-        # Views, not copies: the packed matrix is the result.
-        return packed[:, -1], packed[:, :-1], trace.connected
+        return y.numpy(), jac.numpy(), trace.connected
     trace = jacobian_trace(selection, held, traces, plan.method, vectorised, plan.chunk)
     total = selection.m if reverse else selection.n
     pieces, outputs = [], None

@@ -115,14 +115,15 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
             fallbacks.append(failed[attempt])
             last_error = error
             continue
-        bad = _nan_cells_where_f_is_finite(outcome) if attempt.is_autodiff else 0
+        finite = _all_finite(outcome.matrix) and _all_finite(outcome.outputs)
+        bad = 0 if finite or not attempt.is_autodiff else _nan_cells_where_f_is_finite(outcome)
         if bad and index + 1 < len(attempts):
             # TensorFlow's own kernels can return NaN (oneDNN, vectorised batched matmuls).
             fallbacks.append(f"{attempt.describe()} gave {bad} NaN cell(s) where f(x) is finite")
             continue
         if fallbacks:
             reason = f"{reason}; {'; '.join(fallbacks)}; used {attempt.describe()}"
-        return _result(job, outcome, reason, start)
+        return _result(job, outcome, reason, start, finite)
     advice = ("" if job.method == "auto" else
               "; method auto also tries the other mode and central differences")
     raise ModelRunError(f"{'; '.join(fallbacks)}{advice}") from last_error
@@ -186,14 +187,21 @@ def _check_model_runs(problem: Problem) -> None:
             f"the model failed while computing: {short_reason(error)}") from error
 
 
+def _all_finite(values: np.ndarray) -> bool:
+    # A sum of squares is NaN/inf exactly when some entry is (overflow aside, which only sends
+    # the caller down its exact, slower path); as one BLAS dot it costs less than a plain sum
+    # or isfinite().all(), a tenth of a millisecond on a 512 x 512 matrix.
+    flat = values.reshape(-1)
+    return bool(np.isfinite(np.dot(flat, flat)))
+
+
 def _nan_cells_where_f_is_finite(outcome: _Outcome) -> int:
-    if np.isfinite(outcome.matrix.sum()):
-        return 0
     rows = np.isfinite(outcome.outputs)
     return int(np.isnan(outcome.matrix[rows]).sum())
 
 
-def _result(job: JacobianJob, outcome: _Outcome, reason: str, start: float) -> JacobianResult:
+def _result(job: JacobianJob, outcome: _Outcome, reason: str, start: float,
+            finite: bool) -> JacobianResult:
     problem, plan, matrix = outcome.problem, outcome.plan, outcome.matrix
     selection = problem.selection
     warnings = list(problem.notes)
@@ -201,7 +209,8 @@ def _result(job: JacobianJob, outcome: _Outcome, reason: str, start: float) -> J
         reason = f"{reason}; evaluated in {problem.dtype}"
     else:
         warnings += _dependence_warnings(problem, outcome)
-    warnings += _nan_warnings(outcome.outputs, matrix)
+    if not finite:
+        warnings += _nan_warnings(outcome.outputs, matrix)
     return JacobianResult(
         matrix=matrix, outputs=outcome.outputs, point=problem.x,
         input_labels=selection.input.element_labels(),
@@ -228,10 +237,6 @@ def _dependence_warnings(problem: Problem, outcome: _Outcome) -> list[str]:
 
 
 def _nan_warnings(outputs: np.ndarray, matrix: np.ndarray) -> list[str]:
-    # One sum is NaN/inf exactly when some entry is (barring overflow, which the slow path
-    # below then reports correctly); it is several times cheaper than isfinite().all().
-    if np.isfinite(matrix.sum()) and np.isfinite(outputs.sum()):
-        return []
     warnings = []
     if (bad := int(np.sum(~np.isfinite(outputs)))) > 0:
         warnings.append(f"f(x) has {bad} non-finite value(s) at this point")

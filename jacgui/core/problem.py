@@ -19,6 +19,7 @@ from .finite_diff import batched_function
 from .handle import ModelHandle
 from .job import JacobianJob, JacobianOptions
 from .planning import Plan, make_plan
+from .points import validate_point
 from .selection import GraphFacts, Selection, graph_facts, other_tensors, select
 from .spec import TensorInfo
 from .traces import TraceCache, TraceKey
@@ -44,8 +45,6 @@ def complete_point(model: ModelHandle, point: Any = None,
 
 
 def _validated(value: Any, spec: TensorInfo) -> np.ndarray:
-    from .points import validate_point
-
     # Live updates send the same well-formed array many times a second: skip the full parse.
     if (isinstance(value, np.ndarray) and value.shape == spec.shape and value.dtype.kind == "f"
             and np.isfinite(value).all()):
