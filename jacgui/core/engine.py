@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -151,8 +151,7 @@ def _fallback_note(attempts: tuple[Attempt, ...], chosen: Attempt,
 
 
 def _with_reason(plan: Plan, reason: str) -> Plan:
-    return Plan(plan.method, reason, plan.jacobian_bytes, plan.chunk, plan.n_chunks,
-                plan.estimate_bytes)
+    return replace(plan, reason=reason)
 
 
 def _attempt(job: JacobianJob, problem: Problem, attempt: Attempt,

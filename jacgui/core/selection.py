@@ -17,7 +17,7 @@ from ._tf import tf
 from .errors import NotDifferentiableError
 from .handle import ForwardFn, ModelHandle
 from .spec import TensorInfo
-from .traces import TraceKey
+from .traces import TraceKey, traced
 
 # Ops that pass no gradient from a float input: a Jacobian that flows through them is a lie.
 # Only nodes whose input is a float count, since shape arithmetic uses the same ops on ints.
@@ -134,7 +134,7 @@ def graph_facts(selection: Selection, others: tuple) -> GraphFacts:
     """
     x_spec = tf().TensorSpec((1, selection.n), selection.dtype)
     other_specs = tuple(tf().TensorSpec(v.shape, v.dtype) for v in others)
-    concrete = tf().function(selection.fn).get_concrete_function(x_spec, other_specs)
+    concrete = traced("facts", selection.fn).get_concrete_function(x_spec, other_specs)
     elements = 0
     for op in concrete.graph.get_operations():
         if op.type in _NOT_ACTIVATIONS:
