@@ -99,10 +99,17 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
     failed = _failures(problem)
     fallbacks: list[str] = []
     last_error: BaseException | None = None
-    for index, attempt in enumerate(attempts):
+    with_nan: list[tuple[int, _Outcome, str]] = []  # (NaN cells, outcome, its attempt)
+    seconds_per_pass = 0.0
+    for attempt in attempts:
         if attempt in failed:
             fallbacks.append(failed[attempt])
             continue
+        predicted = seconds_per_pass * _passes(attempt, problem)
+        if with_nan and predicted > NAN_RETRY_SECONDS:
+            fallbacks.append(f"{attempt.describe()} not tried (about {predicted:.0f} s)")
+            continue
+        began = time.perf_counter()
         try:
             outcome = _attempt(job, problem, attempt, progress, cancel)
         except (JacguiError, JacobianCancelled):
@@ -117,16 +124,32 @@ def _run(job: JacobianJob, progress: ProgressCallback | None,
             continue
         finite = _all_finite(outcome.matrix) and _all_finite(outcome.outputs)
         bad = 0 if finite or not attempt.is_autodiff else _nan_cells_where_f_is_finite(outcome)
-        if bad and index + 1 < len(attempts):
-            # TensorFlow's own kernels can return NaN (oneDNN, vectorised batched matmuls).
-            fallbacks.append(f"{attempt.describe()} gave {bad} NaN cell(s) where f(x) is finite")
-            continue
-        if fallbacks:
-            reason = f"{reason}; {'; '.join(fallbacks)}; used {attempt.describe()}"
-        return _result(job, outcome, reason, start, finite)
+        if not bad:
+            if fallbacks:
+                reason = f"{reason}; {'; '.join(fallbacks)}; used {attempt.describe()}"
+            return _result(job, outcome, reason, start, finite)
+        # TensorFlow's own kernels can return NaN (oneDNN, vectorised batched matmuls), so the
+        # next attempt may do better; a true NaN derivative stays NaN in every mode.
+        fallbacks.append(f"{attempt.describe()} gave {bad} NaN cell(s) where f(x) is finite")
+        with_nan.append((bad, outcome, attempt.describe()))
+        seconds_per_pass = (time.perf_counter() - began) / _passes(attempt, problem)
+    if with_nan:
+        _, outcome, name = min(with_nan, key=lambda item: item[0])
+        return _result(job, outcome, f"{reason}; {'; '.join(fallbacks)}; kept {name}", start,
+                       False)
     advice = ("" if job.method == "auto" else
               "; method auto also tries the other mode and central differences")
     raise ModelRunError(f"{'; '.join(fallbacks)}{advice}") from last_error
+
+
+#: After a result with NaN cells, an attempt predicted to take longer than this (from the time
+#: per pass so far) is not tried: a true NaN derivative would not be worth minutes of work.
+NAN_RETRY_SECONDS = 2.0
+
+
+def _passes(attempt: Attempt, problem: Problem) -> int:
+    """Backward passes, JVPs or perturbed columns an attempt needs."""
+    return problem.m if attempt.method == "reverse" else problem.n
 
 
 def _attempts(problem: Problem, requested: str) -> tuple[tuple[Attempt, ...], str]:

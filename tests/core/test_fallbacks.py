@@ -149,6 +149,24 @@ def test_nan_from_reverse_mode_where_f_is_finite_is_retried_in_forward_mode():
     reverse = jacgui.jacobian(model, method="reverse")
     assert np.isnan(reverse.matrix[:, 0]).all() and reverse.method == "reverse"
     assert "3 of 9 Jacobian cells are NaN or infinite" in reverse.warnings
+    assert reverse.method_reason.endswith("kept reverse mode")
+
+
+def test_a_nan_result_is_kept_rather_than_retried_at_length(monkeypatch):
+    # A true NaN derivative stays NaN in every mode; retrying a 12288-input CNN in forward mode
+    # would take minutes. With no time to spare, the first result is kept and said so.
+    from jacgui.core import engine
+
+    monkeypatch.setattr(engine, "NAN_RETRY_SECONDS", 0.0)
+    point = np.array([0.0, 0.5, 2.0])
+    model = _diagonal_model(
+        lambda d: {"y": tf.where(d["x"] > 0, tf.math.log(d["x"]), d["x"])}, point)
+    result = jacgui.jacobian(model)
+    assert result.method == "reverse" and np.isnan(result.matrix[:, 0]).all()
+    assert "forward mode not tried (about 0 s)" in result.method_reason
+    assert "central differences not tried" in result.method_reason
+    assert result.method_reason.endswith("kept reverse mode")
+    assert "3 of 9 Jacobian cells are NaN or infinite" in result.warnings
 
 
 def test_an_op_without_gradient_ends_in_central_differences():
