@@ -73,8 +73,11 @@ def disable_onednn() -> bool:
     """Turn TensorFlow's oneDNN CPU kernels off for this process, before TensorFlow loads.
 
     TensorFlow reads ``TF_ENABLE_ONEDNN_OPTS`` once, at import. Without oneDNN, vectorised
-    Jacobians through attention layers and batched matmuls are correct, so the engine need
-    not fall back to its slower non-vectorised loop for them.
+    Jacobians through attention layers and batched matmuls are correct, and 10-13 times
+    faster than the non-vectorised loop the engine uses for them under oneDNN; but dense and
+    large convolutional models lose 1.3-1.7x (benchmarks/onednn_attention.py). So it is a
+    per-model choice for a process that runs the engine: worth it when
+    ``Problem.facts().hazards`` is not empty for the selection being differentiated.
 
     Returns
     -------
