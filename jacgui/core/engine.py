@@ -35,7 +35,7 @@ from .planning import Plan, check_method
 from .problem import Problem, complete_point
 from .reasons import short_reason
 
-__all__ = ["complete_point", "jacobian", "plan_job", "run_job", "short_reason"]
+__all__ = ["complete_point", "jacobian", "plan_job", "run_job"]
 
 
 def plan_job(job: JacobianJob) -> Plan:
