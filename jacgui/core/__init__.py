@@ -6,7 +6,7 @@ TensorFlow is imported only when a model is loaded or a Jacobian is computed.
 from __future__ import annotations
 
 from .cell import CellInfo, CrossCheck, cell_info, cross_check
-from .engine import complete_point, jacobian, plan_job, run_job
+from .engine import jacobian, plan_job, run_job
 from .errors import (
     EngineCrashedError,
     EngineMemoryError,
@@ -33,6 +33,7 @@ from .loading import load_model
 from .model_info import ModelInfo, SandboxStatus
 from .planning import Plan
 from .points import parse_point_text, read_point, read_points, validate_point, write_point
+from .problem import Problem, complete_point
 from .safety import scan_savedmodel
 from .spec import TensorInfo, element_labels
 
@@ -42,6 +43,7 @@ __all__ = [
     "CellInfo",
     "CrossCheck",
     "Plan",
+    "Problem",
     "cell_info",
     "complete_point",
     "cross_check",

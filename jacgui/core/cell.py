@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from ._tf import tf
-from .agreement import Verdict, agree
-from .engine import complete_point, fd_selection, held_inputs, selection_for
+from .agreement import agree
+from .autodiff import row_gradient
 from .finite_diff import batched_function, difference_columns, steps_for
-from .job import JacobianJob, JacobianResult
+from .job import JacobianResult
+from .problem import Problem
 from .process.dispatch import isolated_operation
 from .smoothness import choose_stencil
 from .views import elasticity_note
@@ -129,43 +129,22 @@ def cross_check(model: Any, point: Any, row: int, col: int, *, input: str | None
 
 def _row_gradient(model: Any, point: Any, row: int, input: str | None,
                   output: str | None) -> tuple[np.ndarray, str]:
-    job = JacobianJob(model, point, "reverse", input, output)
-    values = complete_point(model, job.point, input)
-    selection, _ = selection_for(model, job)
-    x = tf().constant(values[selection.input.name].reshape(-1), dtype=selection.dtype)
-    gradient = row_gradient(selection, model.cache)(x, held_inputs(model, selection, values), row)
-    return np.asarray(gradient.numpy(), dtype=np.float64), selection.dtype
+    problem = Problem.build(model, point, input=input, output=output)
+    gradient = row_gradient(problem.selection, problem.traces)(
+        problem.x_tensor(), problem.held, row)
+    return np.asarray(gradient.numpy(), dtype=np.float64), problem.dtype
 
 
 def _fd_cell(model: Any, point: Any, row: int, col: int, input: str | None,
              output: str | None) -> tuple[float, float, tuple[str, ...]]:
-    job = JacobianJob(model, point, "fd-central", input, output)
-    values = complete_point(model, job.point, input)
-    selection, others, notes = fd_selection(model, job, values)
-    x = values[selection.input.name].reshape(-1)
-    stencil, _ = choose_stencil(selection, others, model.cache, central=True)
+    problem = Problem.build(model, point, input=input, output=output,
+                            finite_differences=True).checked_copy()
+    selection, others, x = problem.selection, problem.held, problem.x
+    stencil, _ = choose_stencil(selection, others, problem.traces, central=True)
     steps = steps_for(x, stencil.relative_step(selection.dtype), selection.dtype)
-    f = batched_function(selection, others, model.cache)
+    f = batched_function(selection, others, problem.traces)
     x_eval = x.astype(selection.dtype)
     f0 = f(x_eval[None], others).numpy()[0].astype(np.float64)
     column, error = difference_columns(f, others, x_eval, f0, steps, np.array([col]), True,
                                        stencil.extrapolated)
-    return float(column[row, 0]), float(error[row, 0]), tuple(notes)
-
-
-def row_gradient(selection: Any, cache: dict) -> Any:
-    """Cached traced ``(x, others, row) -> d y[row] / d x``; the row is a tensor, so no retrace."""
-    key = ("row-gradient", selection.input.name, selection.output.name, selection.dtype)
-    if key not in cache:
-        fn, tf_ = selection.fn, tf()
-
-        def gradient(x: Any, others: tuple, row: Any) -> Any:
-            with tf_.GradientTape() as tape:
-                tape.watch(x)
-                y = fn(x[None], others)[0][row]
-            g = tape.gradient(y, x)
-            return tf_.zeros_like(x) if g is None else g
-
-        cache[key] = tf_.function(gradient)
-    function = cache[key]
-    return lambda x, others, row: function(x, others, tf().constant(row, tf().int32))
+    return float(column[row, 0]), float(error[row, 0]), problem.notes

@@ -33,6 +33,7 @@ from ._tf import tf
 from .job import CancelToken
 from .planning import Plan
 from .selection import Selection
+from .traces import TraceCache, traced
 
 # The error of one evaluation is bounded by three measurements, in units of the noise's
 # standard deviation (a higher-order difference of pure noise, divided by the root-sum-square
@@ -215,27 +216,28 @@ def cell_error(stencil: Stencil, truncation: np.ndarray, curvature: np.ndarray,
     return truncation + stencil.gain * OWN_SIGMAS * curvature / h[None, :]
 
 
-def batched_function(selection: Selection, others: tuple, cache: dict) -> Callable[[Any], Any]:
+def batched_function(selection: Selection, others: tuple, traces: TraceCache) -> Callable[..., Any]:
     """One trace for every batch size: the batch dimension is ``None`` in the signature."""
-    key = ("fd", selection.input.name, selection.output.name, selection.dtype)
-    if key not in cache:
+
+    def build() -> Any:
         specs = (
             tf().TensorSpec((None, selection.n), selection.dtype),
             tuple(tf().TensorSpec(v.shape, v.dtype) for v in others),
         )
-        cache[key] = tf().function(selection.fn, input_signature=specs)
-    return cache[key]
+        return traced("fd", selection.fn, specs)
+
+    return traces.get(selection.key("fd"), build)
 
 
-def perturbed_function(selection: Selection, others: tuple, cache: dict,
+def perturbed_function(selection: Selection, others: tuple, traces: TraceCache,
                        signs: tuple[int, ...]) -> Callable[..., Any]:
     """``(x, cols, h, *others) -> f`` at ``x + s * h_k * e_cols[k]`` for every sign ``s``.
 
     The perturbed batch is built inside the traced function: building it in numpy and copying
     it in cost about as much as evaluating a small model on it.
     """
-    key = ("fd-perturbed", selection.input.name, selection.output.name, selection.dtype, signs)
-    if key not in cache:
+
+    def build() -> Any:
         tf_, fn, n = tf(), selection.fn, selection.n
 
         def evaluate(x: Any, cols: Any, h: Any, *held: Any) -> Any:
@@ -245,12 +247,13 @@ def perturbed_function(selection: Selection, others: tuple, cache: dict,
         specs = [tf_.TensorSpec((selection.n,), selection.dtype),
                  tf_.TensorSpec((None,), tf_.int32), tf_.TensorSpec((None,), selection.dtype)]
         specs += [tf_.TensorSpec(v.shape, v.dtype) for v in others]
-        cache[key] = tf_.function(evaluate, input_signature=specs)
-    return cache[key]
+        return traced("fd-perturbed", evaluate, specs)
+
+    return traces.get(selection.key("fd-perturbed", signs), build)
 
 
 def fd_jacobian(
-    selection: Selection, x: np.ndarray, others: tuple, plan: Plan, cache: dict,
+    selection: Selection, x: np.ndarray, others: tuple, plan: Plan, traces: TraceCache,
     relative_step: float | None, cancel: CancelToken | None, chunk_done: Callable[[int], None],
     error_estimate: bool = True, richardson: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
@@ -280,9 +283,9 @@ def fd_jacobian(
     c = relative_step if relative_step is not None else stencil.relative_step(dtype)
     steps = steps_for(x, c, dtype)
     x_eval = x.astype(dtype)
-    f0 = batched_function(selection, others, cache)(x_eval[None], others).numpy()[0]
+    f0 = batched_function(selection, others, traces)(x_eval[None], others).numpy()[0]
     f0 = f0.astype(np.float64)
-    evaluate = perturbed_function(selection, others, cache, stencil.signs)
+    evaluate = perturbed_function(selection, others, traces, stencil.signs)
     matrix = np.empty((selection.m, selection.n))
     error = np.empty_like(matrix) if error_estimate else None
     noise = NoiseLevel(selection.m, dtype)

@@ -11,6 +11,7 @@ import numpy as np
 from ._tf import device_description
 from .model_info import IN_PROCESS, ModelInfo, SandboxStatus, pick_tensor
 from .spec import TensorInfo
+from .traces import TraceCache, TraceKey
 
 #: Batched model call: ``{input name: (B, *shape) tensor}`` -> ``{output name: (B, *shape)}``.
 #: It runs in inference mode, accepts any B >= 1 and is traceable by ``tf.function``.
@@ -42,6 +43,10 @@ class ModelHandle:
         model is fixed at its saved precision (SavedModel).
     notes : tuple of str
         Things the user should know about how the model was loaded.
+    source : object
+        The loaded model object (a Keras model, a SavedModel), when there is one.
+    traces : TraceCache
+        Traced functions built for this model; they live as long as the model.
     """
 
     path: str
@@ -55,8 +60,7 @@ class ModelHandle:
     make_float64: Callable[[], ForwardFn] | None = None
     notes: tuple[str, ...] = ()
     source: Any = None
-    # Cached traced functions, keyed by the engine; lives as long as the model.
-    cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+    traces: TraceCache = field(default_factory=TraceCache, repr=False)
 
     def input(self, name: str | None = None) -> TensorInfo:
         """The input called ``name`` (or its escaped form, as shown), or the first input."""
@@ -70,9 +74,7 @@ class ModelHandle:
         """The float64 version of ``forward``, built once; ``None`` when not available."""
         if self.make_float64 is None:
             return None
-        if "float64_forward" not in self.cache:
-            self.cache["float64_forward"] = self.make_float64()
-        return self.cache["float64_forward"]
+        return self.traces.get(TraceKey("float64 copy", dtype="float64"), self.make_float64)
 
     def summary(self) -> str:
         """Multi-line description of inputs, outputs and parameters, safe to print."""

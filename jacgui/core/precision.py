@@ -31,6 +31,7 @@ from .finite_diff import batched_function
 from .loaders._common import short_message
 from .loaders.float64 import lowest_precision
 from .selection import Selection
+from .traces import TraceCache
 
 #: Largest relative difference between the model and its float64 copy that counts as rounding.
 REFERENCE_RTOL = 1e-4
@@ -42,7 +43,7 @@ _DIRECTIONS = 2
 
 
 def check_float64_copy(copy: Selection, copy_others: tuple, reference: Selection,
-                       reference_others: tuple, x: np.ndarray, cache: dict,
+                       reference_others: tuple, x: np.ndarray, traces: TraceCache,
                        source: object = None) -> str | None:
     """Why the float64 ``copy`` may not replace ``reference`` at ``x``, or ``None`` if it may.
 
@@ -54,7 +55,7 @@ def check_float64_copy(copy: Selection, copy_others: tuple, reference: Selection
         The held inputs, as each selection expects them.
     x : ndarray (n,)
         The point, flattened.
-    cache : dict
+    traces : TraceCache
         The model's trace cache.
     source : object, optional
         The model object (a Keras model tells the dtypes its layers compute in).
@@ -66,17 +67,18 @@ def check_float64_copy(copy: Selection, copy_others: tuple, reference: Selection
     """
     x = np.asarray(x, dtype=np.float64)
     # Live editing differentiates the same point many times: check each point once.
-    key = ("float64-check", copy.input.name, copy.output.name)
+    key = copy.key("float64-check")
     fingerprint = x.tobytes() + b"".join(np.asarray(v).tobytes() for v in reference_others)
-    if key in cache and cache[key][0] == fingerprint:
-        return cache[key][1]
-    reason = _check(copy, copy_others, reference, reference_others, x, cache, source)
-    cache[key] = (fingerprint, reason)
+    checked = traces.get(key, lambda: (b"", None))
+    if checked[0] == fingerprint:
+        return checked[1]
+    reason = _check(copy, copy_others, reference, reference_others, x, traces, source)
+    traces.replace(key, (fingerprint, reason))
     return reason
 
 
 def _check(copy: Selection, copy_others: tuple, reference: Selection, reference_others: tuple,
-           x: np.ndarray, cache: dict, source: object) -> str | None:
+           x: np.ndarray, traces: TraceCache, source: object) -> str | None:
     scale_x = np.maximum(1.0, np.abs(x))
     signs = np.random.default_rng(20240611).choice([-1.0, 1.0], size=(_DIRECTIONS, x.size))
     batch = [x]
@@ -84,9 +86,9 @@ def _check(copy: Selection, copy_others: tuple, reference: Selection, reference_
         batch += [x + _SMALL * direction * scale_x, x + _LARGE * direction * scale_x]
     batch = np.array(batch)
     offsets = batch - x  # what float64 really added
-    expected = _evaluate(reference, reference_others, x[None], cache)[0]
+    expected = _evaluate(reference, reference_others, x[None], traces)[0]
     try:
-        values = _evaluate(copy, copy_others, batch, cache)
+        values = _evaluate(copy, copy_others, batch, traces)
     except Exception as exc:  # the model itself ran: whatever breaks is the copy's fault
         return f"it fails at this point ({short_message(exc)})"
     f64 = values[0]
@@ -116,6 +118,7 @@ def _check(copy: Selection, copy_others: tuple, reference: Selection, reference_
     return None
 
 
-def _evaluate(selection: Selection, others: tuple, batch: np.ndarray, cache: dict) -> np.ndarray:
-    function = batched_function(selection, others, cache)
+def _evaluate(selection: Selection, others: tuple, batch: np.ndarray,
+              traces: TraceCache) -> np.ndarray:
+    function = batched_function(selection, others, traces)
     return function(batch.astype(selection.dtype), others).numpy().astype(np.float64)

@@ -19,6 +19,7 @@ from typing import Any
 
 from .finite_diff import Stencil, batched_function, fd_stencil
 from .selection import Selection
+from .traces import TraceCache
 
 #: Op types whose output is piecewise linear (or piecewise) in their input.
 KINKED_OPS = frozenset({
@@ -30,16 +31,17 @@ _CALLS = frozenset({"PartitionedCall", "StatefulPartitionedCall", "While", "Stat
                     "If", "StatelessIf", "Case", "StatelessCase"})
 
 
-def kinked_ops(selection: Selection, others: tuple, cache: dict) -> tuple[str, ...]:
+def kinked_ops(selection: Selection, others: tuple, traces: TraceCache) -> tuple[str, ...]:
     """The piecewise-linear op types on the input's path through ``selection``, sorted."""
-    key = ("kinks", selection.input.name, selection.output.name, selection.dtype)
-    if key not in cache:
-        graph = batched_function(selection, others, cache).get_concrete_function().graph
-        cache[key] = _dependent_kinks(graph)
-    return cache[key]
+
+    def scan() -> tuple[str, ...]:
+        graph = batched_function(selection, others, traces).get_concrete_function().graph
+        return _dependent_kinks(graph)
+
+    return traces.get(selection.key("kinks"), scan)
 
 
-def choose_stencil(selection: Selection, others: tuple, cache: dict, central: bool,
+def choose_stencil(selection: Selection, others: tuple, traces: TraceCache, central: bool,
                    error_estimate: bool = True,
                    richardson: bool | None = None) -> tuple[Stencil, str]:
     """The stencil finite differences use for ``selection``, and why, if the model decided.
@@ -51,7 +53,7 @@ def choose_stencil(selection: Selection, others: tuple, cache: dict, central: bo
     possible = fd_stencil(central, selection.dtype, error_estimate)
     if richardson is not None or not possible.extrapolated:
         return fd_stencil(central, selection.dtype, error_estimate, richardson is not False), ""
-    kinks = kinked_ops(selection, others, cache)
+    kinks = kinked_ops(selection, others, traces)
     if not kinks:
         return possible, ""
     return (fd_stencil(central, selection.dtype, error_estimate, False),

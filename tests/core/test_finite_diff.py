@@ -264,8 +264,7 @@ def test_models_with_kinks_get_the_plain_difference_by_default():
 
 
 def test_kink_scan_ignores_ops_that_do_not_depend_on_the_input():
-    from jacgui.core.engine import held_inputs, selection_for
-    from jacgui.core.job import JacobianJob
+    from jacgui.core.problem import Problem
     from jacgui.core.smoothness import kinked_ops
 
     def f(z):  # a Maximum of constants (as in Normalization) and a Relu of a constant
@@ -276,6 +275,5 @@ def test_kink_scan_ignores_ops_that_do_not_depend_on_the_input():
                          lambda feeds: {"y": f(feeds["x"])}, {"x": np.ones(2)})
     relu, _, _ = _relu_mlp()
     for model, expected in ((smooth, ()), (relu, ("Relu",))):
-        selection, _ = selection_for(model, JacobianJob(model, {}, "fd-central"))
-        others = held_inputs(model, selection, {"x": model.default_point["x"]})
-        assert kinked_ops(selection, others, model.cache) == expected
+        problem = Problem.build(model, finite_differences=True)
+        assert kinked_ops(problem.selection, problem.held, problem.traces) == expected

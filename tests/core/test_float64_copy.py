@@ -180,8 +180,11 @@ def test_the_check_runs_at_the_point_not_at_zeros(normalized):
     for x in (np.zeros(3), data[3]):
         result = jacobian(model, x, method="fd-forward")
         assert result.extra["dtype"] == "float64"
-    key = ("float64-check", "x", "out")
-    fingerprint, reason = model.cache[key]
+    from jacgui.core.traces import TraceKey
+
+    key = TraceKey("float64-check", "x", "out", "float64", "float64 copy")
+    assert key in model.traces
+    fingerprint, reason = model.traces.get(key, lambda: None)
     assert fingerprint.startswith(np.asarray(data[3], np.float64).tobytes()) and reason is None
     assert tf.is_tensor(model.float64_forward()({"x": data[3][None]})["out"])
 

@@ -1,75 +1,47 @@
-"""Set-up shared by the analyses: the narrowed function at a point, indices, labels."""
+"""Set-up shared by the analyses: the problem at a point, indices, labels."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ..engine import activation_elements, complete_point, fd_selection
+from ..autodiff import row_gradient as traced_row_gradient
 from ..errors import JacguiError, JacobianTooLargeError
 from ..handle import ModelHandle
-from ..job import CancelToken, JacobianJob, JacobianOptions, Progress, ProgressCallback
-from ..selection import Selection
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """One input/output pair of a model at a point, ready for batched evaluation."""
-
-    selection: Selection
-    others: tuple
-    x: np.ndarray  # the selected input at the point, flattened, float64
-    notes: tuple[str, ...]
-
-    @property
-    def dtype(self) -> str:
-        """The evaluation dtype (float64 where the model allows it, unless float32 was asked)."""
-        return self.selection.dtype
+from ..job import CancelToken, Progress, ProgressCallback
+from ..problem import Problem
 
 
 def prepare(model: ModelHandle, point: Any, input: str | None, output: str | None,
-            dtype: str | None = None) -> Prepared:
-    """Narrow ``model`` at ``point`` as finite differences would.
+            dtype: str | None = None) -> Problem:
+    """The problem at ``point`` as finite differences see it.
 
     That is float64 unless ``dtype`` says ``"float32"``, the model is fixed at its saved
     precision, or its float64 copy does not reproduce it at ``point`` (then a note says so).
     """
-    if dtype not in (None, "float32", "float64"):
-        raise JacguiError(f"dtype must be float32 or float64, not {dtype!r}")
-    return _prepare(model, point, input, output, "fd-central", JacobianOptions(dtype=dtype))
+    return Problem.build(model, point, input=input, output=output, finite_differences=True,
+                         dtype=dtype).checked_copy()
 
 
 def prepare_native(model: ModelHandle, point: Any, input: str | None,
-                   output: str | None) -> Prepared:
-    """Narrow ``model`` at ``point`` in the model's own precision, as AD runs it.
+                   output: str | None) -> Problem:
+    """The problem at ``point`` in the model's own precision, as automatic differentiation sees it.
 
     For the analyses that evaluate or differentiate the model at many points.
     """
-    return _prepare(model, point, input, output, "auto", JacobianOptions())
+    return Problem.build(model, point, input=input, output=output)
 
 
-def _prepare(model: ModelHandle, point: Any, input: str | None, output: str | None,
-             method: str, options: JacobianOptions) -> Prepared:
-    if point is not None and not isinstance(point, Mapping):
-        point = {model.input(input).name: point}
-    job = JacobianJob(model, point or {}, method, input, output, options)
-    values = complete_point(model, job.point, input)
-    selection, others, notes = fd_selection(model, job, values)
-    x = values[selection.input.name].reshape(-1).astype(np.float64)
-    return Prepared(selection, others, x, tuple(notes))
-
-
-def rows_per_chunk(model: ModelHandle, prepared: Prepared, budget: int, what: str) -> int:
+def rows_per_chunk(problem: Problem, budget: int, what: str) -> int:
     """Samples per batched model call that fit ``budget`` bytes.
 
     The call is a forward pass or one reverse pass of one output; a one-line error when not
     even one sample fits.
     """
-    selection = prepared.selection
-    elements = activation_elements(model, selection, prepared.others)
+    selection = problem.selection
+    elements = problem.activation_elements()
     # About three live copies of every intermediate (forward values, their gradients and a
     # temporary), plus the sample's input and output in float64 on the NumPy side.
     per_row = (3 * elements + 2 * (selection.n + selection.m)) * 8
@@ -136,11 +108,7 @@ def resolve_index(which: int | str, labels: Sequence[str], kind: str) -> int:
     return index % len(labels)
 
 
-def row_gradient(prepared: Prepared, cache: dict, row: int) -> np.ndarray:
+def row_gradient(problem: Problem, row: int) -> np.ndarray:
     """Reverse-mode gradient of output element ``row`` at the point, in the evaluation dtype."""
-    from .._tf import tf
-    from ..cell import row_gradient  # the cached, traced single-row gradient of the inspector
-
-    x = tf().constant(prepared.x.astype(prepared.dtype))
-    return np.asarray(row_gradient(prepared.selection, cache)(x, prepared.others, row),
-                      dtype=np.float64)
+    gradient = traced_row_gradient(problem.selection, problem.traces)
+    return np.asarray(gradient(problem.x_tensor(), problem.held, row), dtype=np.float64)

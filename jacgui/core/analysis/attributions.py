@@ -27,9 +27,10 @@ from .._tf import tf
 from ..errors import JacguiError
 from ..handle import ModelHandle
 from ..job import DEFAULT_MEMORY_BUDGET, CancelToken, ProgressCallback
+from ..problem import Problem
 from ..process.dispatch import isolated_operation
+from ..traces import traced
 from ._common import (
-    Prepared,
     Steps,
     prepare_native,
     resolve_index,
@@ -339,7 +340,7 @@ def blurred(x: np.ndarray, shape: tuple[int, ...], is_image: bool) -> np.ndarray
 class _GradientRunner:
     """Calls the cached batched row gradient and keeps the progress and any notes."""
 
-    def __init__(self, model: ModelHandle, prepared: Prepared, row: int, steps: Steps) -> None:
+    def __init__(self, model: ModelHandle, prepared: Problem, row: int, steps: Steps) -> None:
         self.model, self.prepared, self.row, self.steps = model, prepared, row, steps
         self.function = _row_gradients_function(model, prepared)
         self.notes: list[str] = []
@@ -350,23 +351,22 @@ class _GradientRunner:
         selection = self.prepared.selection
         y, gradients, connected = self.function(
             tf().constant(points, selection.dtype), tf().constant(self.row, tf().int32),
-            *self.prepared.others)
+            *self.prepared.held)
         if not bool(connected) and not self.notes:
             from .. import dependence
-            from ..engine import model_facts
 
-            suspects = model_facts(self.model, selection, self.prepared.others)[1]
+            suspects = self.prepared.facts().suspects
             self.notes.append(dependence.explain_disconnected(
-                selection, self.prepared.x, self.prepared.others, self.model.cache, suspects))
+                selection, self.prepared.x, self.prepared.held, self.prepared.traces, suspects))
         self.steps.advance()
         return np.asarray(y, dtype=np.float64), np.asarray(gradients, dtype=np.float64)
 
 
-def _row_gradients_function(model: ModelHandle, prepared: Prepared) -> Any:
+def _row_gradients_function(model: ModelHandle, prepared: Problem) -> Any:
     """Cached ``(x (B, n), row, *others) -> (f_row (B,), d f_row / d x (B, n), connected)``."""
     selection = prepared.selection
-    key = ("row-gradients", selection.input.name, selection.output.name, selection.dtype)
-    if key not in model.cache:
+
+    def build() -> Any:
         tf_, fn = tf(), selection.fn
 
         def gradients(x: Any, row: Any, *held: Any) -> tuple[Any, Any, Any]:
@@ -380,21 +380,22 @@ def _row_gradients_function(model: ModelHandle, prepared: Prepared) -> Any:
 
         specs = [tf_.TensorSpec((None, selection.n), selection.dtype),
                  tf_.TensorSpec((), tf_.int32)]
-        specs += [tf_.TensorSpec(v.shape, v.dtype) for v in prepared.others]
-        model.cache[key] = tf_.function(gradients, input_signature=specs)
-    return model.cache[key]
+        specs += [tf_.TensorSpec(v.shape, v.dtype) for v in prepared.held]
+        return traced("row-gradients", gradients, specs)
+
+    return prepared.traces.get(selection.key("row-gradients"), build)
 
 
-def _row(prepared: Prepared, row: int | str) -> tuple[int, tuple[str, ...]]:
+def _row(prepared: Problem, row: int | str) -> tuple[int, tuple[str, ...]]:
     labels = prepared.selection.output.element_labels()
     return resolve_index(row, labels, "output"), labels
 
 
-def _chunk(model: ModelHandle, prepared: Prepared, batch_size: int | None, budget: int,
+def _chunk(model: ModelHandle, prepared: Problem, batch_size: int | None, budget: int,
            total: int) -> int:
     if batch_size is not None:
         batch_size = whole_number(batch_size, "batch_size", 1)
-    size = batch_size or rows_per_chunk(model, prepared, budget, "the gradient batch")
+    size = batch_size or rows_per_chunk(prepared, budget, "the gradient batch")
     return int(min(size, total))
 
 

@@ -31,12 +31,11 @@ from typing import Any
 import numpy as np
 
 from .._tf import tf
-from ..engine import model_facts
 from ..errors import JacguiError
 from ..handle import ModelHandle
 from ..job import DEFAULT_MEMORY_BUDGET, CancelToken, ProgressCallback
-from ._common import Steps, prepare_native, whole_number
 from ..process.dispatch import isolated_operation
+from ._common import Steps, prepare_native, whole_number
 from .batched_jacobian import batch_jacobian_function, batch_size_for
 from .sampling import check_bounds
 from .streamed_bootstrap import (
@@ -245,8 +244,8 @@ def global_sensitivity(model: ModelHandle, points: Any, *, input: str | None = N
     provenance : dict, optional
         Carried into exports (e.g. ``{"sampling": "lhs", "seed": 1}``).
     """
-    prepared = prepare_native(model, fixed, input, output)
-    selection, others = prepared.selection, prepared.others
+    problem = prepare_native(model, fixed, input, output)
+    selection, others = problem.selection, problem.held
     n, m = selection.n, selection.m
     x = np.asarray(points, dtype=np.float64)
     if x.ndim < 1 or x.size == 0 or x.size % n or (x.ndim > 1 and x[0].size != n):
@@ -265,11 +264,11 @@ def global_sensitivity(model: ModelHandle, points: Any, *, input: str | None = N
     boot = (PoissonBootstrap(m, n, resamples, np.random.default_rng(seed)) if resamples
             else None)
     reverse = m <= n
-    elements, suspects = model_facts(model, selection, others)
+    elements = problem.activation_elements()
     budget = memory_budget - (resamples * m * n * 32)
     batch = batch_size or batch_size_for(m, n, elements, reverse, selection.dtype, budget)
     batch = int(min(batch, x.shape[0]))
-    function = batch_jacobian_function(model, selection, reverse)
+    function = batch_jacobian_function(problem, reverse)
     n_batches = -(-x.shape[0] // batch)
     stats = {key: _Moments() for key in ("j", "abs", "sq", "y")}
     connected, bad = True, 0
@@ -295,8 +294,8 @@ def global_sensitivity(model: ModelHandle, points: Any, *, input: str | None = N
     if not connected:
         from .. import dependence
 
-        warnings.append(dependence.explain_disconnected(selection, x[0], others, model.cache,
-                                                        suspects))
+        warnings.append(dependence.explain_disconnected(selection, x[0], others,
+                                                        problem.traces, problem.facts().suspects))
     if bad:
         warnings.append(f"{bad} of {x.shape[0]} samples gave NaN/Inf Jacobians")
     widths = None if box is None else box[:, 1] - box[:, 0]
@@ -313,7 +312,7 @@ def global_sensitivity(model: ModelHandle, points: Any, *, input: str | None = N
         n_samples=stats["j"].count, **fields,
         input_labels=selection.input.element_labels(),
         output_labels=selection.output.element_labels(),
-        method="reverse" if reverse else "forward", batch_size=batch, n_batches=n_batches,
+        method=function.method, batch_size=batch, n_batches=n_batches,
         n_resamples=resamples, warnings=tuple(warnings), provenance=dict(provenance or {}))
 
 

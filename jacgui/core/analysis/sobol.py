@@ -211,7 +211,7 @@ def sobol_indices(model: ModelHandle, bounds: Any, n_samples: int, *, input: str
             "choose one output, or raise the budget")
     rng = np.random.default_rng(seed)
     a, b = _design(box, varying, base, rng)
-    chunk = batch_size or rows_per_chunk(model, prepared, memory_budget // 4, "the Sobol design")
+    chunk = batch_size or rows_per_chunk(prepared, memory_budget // 4, "the Sobol design")
     chunk = int(min(chunk, evaluations))
     n_batches = -(-evaluations // chunk)
     halvings = CONVERGENCE_HALVINGS if convergence else 0
@@ -289,10 +289,10 @@ def _design_rows(a: np.ndarray, b: np.ndarray, varying: np.ndarray, index: np.nd
 def _evaluate(model: ModelHandle, prepared: Any, a: np.ndarray, b: np.ndarray,
               varying: np.ndarray, chunk: int, steps: Steps) -> np.ndarray:
     """``f`` on every design row, in batches of ``chunk`` (the last one padded)."""
-    selection, others = prepared.selection, prepared.others
+    selection, others = prepared.selection, prepared.held
     base = a.shape[0]
     total = base * (2 + varying.size)
-    function = batched_function(selection, others, model.cache)
+    function = batched_function(selection, others, prepared.traces)
     outputs = np.empty((total, selection.m))
     for start in range(0, total, chunk):
         steps.check()

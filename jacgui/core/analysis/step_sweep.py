@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import JacguiError
-from ..finite_diff import batched_function, default_relative_step
+from ..finite_diff import default_relative_step
 from ..handle import ModelHandle
 from ..process.dispatch import isolated_operation
 from ._common import prepare, resolve_index, row_gradient
@@ -132,7 +132,7 @@ def step_sweep(model: ModelHandle, point: Any = None, row: int | str = 0, col: i
     reference = prepare(model, point, input, output)  # float64 where possible
     i = resolve_index(row, reference.selection.output.element_labels(), "output")
     j = resolve_index(col, reference.selection.input.element_labels(), "input")
-    ad_value = float(row_gradient(reference, model.cache, i)[j])
+    ad_value = float(row_gradient(reference, i)[j])
     notes = list(reference.notes)
     curves, used = [], []
     for name in wanted:
@@ -166,8 +166,7 @@ def _sweep_one(model: ModelHandle, prepared: Any, i: int, j: int, relative: np.n
     offsets = np.concatenate([h, -h, [0.0]])
     batch = np.repeat(x_eval[None], offsets.size, axis=0)
     batch[:, j] = (x_eval[j] + offsets.astype(dtype)).astype(dtype)
-    f = batched_function(prepared.selection, prepared.others, model.cache)
-    values = f(batch, prepared.others).numpy()[:, i].astype(np.float64)
+    values = prepared.evaluate(batch)[:, i].astype(np.float64)
     k = h.size
     plus, minus, f0 = values[:k], values[k:2 * k], float(values[-1])
     with np.errstate(divide="ignore", invalid="ignore"):
