@@ -148,8 +148,10 @@ def _run(argv: Sequence[str] | None, engine: EngineClient) -> int:
             if isinstance(error, EngineInternalError) and error.remote_traceback:
                 print(f"in the engine:\n{error.remote_traceback}", file=sys.stderr)
         message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        print(f"jacgui: internal error: {type(error).__name__}: {printable(message)} "
-              "(set JACGUI_DEBUG=1 for details)", file=sys.stderr)
+        if not isinstance(error, EngineInternalError):  # the engine's message names its type
+            message = f"{type(error).__name__}: {message}"
+        print(f"jacgui: internal error: {printable(message)} (set JACGUI_DEBUG=1 for details)",
+              file=sys.stderr)
         return 1
 
 

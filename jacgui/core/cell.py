@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .agreement import agree
+from .agreement import Verdict, agree
 from .autodiff import row_gradient
 from .finite_diff import batched_function, difference_columns, steps_for
 from .job import JacobianResult

@@ -191,14 +191,20 @@ def _attempt(job: JacobianJob, problem: Problem, attempt: Attempt,
     if attempt.method.startswith("fd") and not job.method.startswith("fd"):
         problem = Problem.for_job(job, attempt.method)  # differences run in float64
     plan = problem.plan(attempt.method, job.options, job.method)
-    if attempt.method.startswith("fd"):
-        problem = problem.checked_copy()  # after the plan: the check evaluates the model
 
     def chunk_done(done: int) -> None:
         if progress is not None:
             progress(Progress(job.job_id, done, plan.n_chunks))
 
-    chunk_done(0)
+    chunk_done(0)  # the job has started: a caller may now cancel it or time it
+    if attempt.method.startswith("fd"):
+        checked = problem.checked_copy()  # after the plan: the check evaluates the model
+        if checked is not problem:  # the model's own precision: other chunks, maybe
+            problem = checked
+            plan = problem.plan(attempt.method, job.options, job.method)
+            chunk_done(0)
+        if cancel is not None:
+            cancel.raise_if_cancelled()
     selection, traces = problem.selection, problem.traces
     if attempt.is_autodiff:
         outputs, matrix, connected = autodiff_jacobian(

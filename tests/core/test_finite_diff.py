@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
+from jacgui.core.traces import TraceCache
 import tensorflow as tf
 
 from jacgui.core.engine import jacobian
@@ -224,7 +226,7 @@ def test_error_estimate_widens_where_the_model_is_noisier_than_its_dtype():
                         forward, {"x": x})
     selection = select(model, None, None, forward, "float64")
     plan = make_plan("fd-central", m, n, 8, 8 * (n + m), 1 << 30, "fd-central")
-    _, matrix, _, estimate = fd_jacobian(selection, x, (), plan, {}, None, None,
+    _, matrix, _, estimate = fd_jacobian(selection, x, (), plan, TraceCache(), None, None,
                                          lambda done: None)
     error = np.abs(matrix - truth)
     assert np.all(error <= estimate), error / estimate

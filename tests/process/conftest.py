@@ -47,6 +47,22 @@ def wait_stuck(client: EngineClient) -> None:
         time.sleep(0.01)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process ``pid`` (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_busy(client: EngineClient, seconds: float = 0.5) -> None:
+    """Until the engine has burnt ``seconds`` of CPU since now: a silent endless job loops."""
+    pid = client.pid
+    start = cpu_seconds(pid)
+    deadline = time.monotonic() + WAIT_S
+    while cpu_seconds(pid) - start < seconds:
+        assert time.monotonic() < deadline, "the engine never got busy"
+        time.sleep(0.02)
+
+
 @pytest.fixture(scope="module")
 def window() -> Iterator[EngineClient]:
     """One client with a warm spare engine, shared by a module's tests."""

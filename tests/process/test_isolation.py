@@ -9,6 +9,7 @@ is also checked against its analytic Jacobian.
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -161,7 +162,10 @@ def test_bench_times_each_method_inside_the_engine(borehole):
     from jacgui.bench import run_bench
 
     _, remote = borehole
-    table = run_bench(remote, runs=2)
+    out = io.StringIO()
+    timings = run_bench(remote, out=out, runs=2)
+    assert [t.status for t in timings] == ["timed"] * 4
+    table = out.getvalue()
     for method in ("reverse", "forward", "fd-forward", "fd-central"):
         assert any(line.startswith(method + " ") for line in table.splitlines()), table
     assert "auto picks reverse" in table
