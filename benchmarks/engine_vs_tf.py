@@ -1,136 +1,134 @@
-"""jacgui's engine against the best plain TensorFlow call, in the same process.
+"""jacgui's engine against the plain call an expert writes, alternating calls in one run.
 
-Run:  python benchmarks/engine_vs_tf.py [--runs 30] [--models A,B,C,D,E] [--demos]
+Run:  nice python benchmarks/engine_vs_tf.py [--pairs 40] [--models A,B,C,D,E] [--all]
+      [--loop-seconds 5]
 
-For each model it prints the median time of every jacgui method and of the plain TF call of
-the same kind (cached tf.function around tape.jacobian; vectorised ForwardAccumulator JVPs;
-float32 batched central differences), called in alternation pair by pair (so cache effects
-of a neighbouring big call do not favour either side), and the ratio jacgui / plain. ``auto``
-is compared with the plain call of the mode it picks. For 784-input models (and with --demos for every
-model) it also extrapolates the textbook loop, two eager model calls per cell, and prints how
-many times faster batched fd-central is. Calls are interleaved round-robin so that machine
-noise hits both sides alike. A-E are the issue's reference models; --demos adds the bundled
-demo models.
+For each reference model (benchmarks/models.py) the model is saved, loaded with
+``jacgui.load_model``, and ``jacgui.jacobian(model, x)`` (``auto``) is timed against the expert
+call of the mode ``auto`` picks, written on the raw in-memory Keras model (baselines.py):
+reverse = ``tape.jacobian`` in one cached ``tf.function``; forward = ``tf.vectorized_map`` of
+ForwardAccumulator JVPs over a constant identity in one ``tf.function``. Both map a numpy point
+to a numpy matrix. Calls alternate pair by pair (ABBA order, so neither side always runs
+first); the table gives the median of the per-pair ratios jacgui / expert and the median of
+the per-pair differences (ms added by jacgui). ``--all`` adds explicit reverse, forward and
+batched float32 fd-central rows. The last table compares batched fd-central (float32, no
+error estimate, like for like) with the loop people write: two eager calls per input column.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+import baselines  # the script's folder is first on sys.path
 import numpy as np
+from models import build_models
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import baselines  # noqa: E402
-from models import build_models  # noqa: E402
-
-import jacgui  # noqa: E402
-from jacgui._resources import examples  # noqa: E402
-from jacgui.core.planning import choose_method  # noqa: E402
-
-METHODS = ("auto", "reverse", "forward", "fd-forward", "fd-central")
+import jacgui
 
 
-def interleaved_medians(calls: dict, runs: int, budget_s: float = 30.0) -> dict[str, float]:
-    """Median ms of each callable, called round-robin after one warm-up call each."""
-    for call in calls.values():
-        call()
-    times: dict[str, list[float]] = {name: [] for name in calls}
+def alternate(plain, engine, pairs: int, budget_s: float) -> tuple[float, float, float, float]:
+    """Median ms of each side, median per-pair ratio and median per-pair added ms."""
+    plain(), engine()  # warm-up: traces on both sides
+    plain_ms, engine_ms = [], []
     deadline = time.perf_counter() + budget_s
-    for _ in range(runs):
-        for name, call in calls.items():
+    for index in range(pairs):
+        order = (plain, engine) if index % 2 == 0 else (engine, plain)
+        for call in order:
             start = time.perf_counter()
             call()
-            times[name].append(time.perf_counter() - start)
-        if time.perf_counter() > deadline:
+            (plain_ms if call is plain else engine_ms).append((time.perf_counter() - start) * 1e3)
+        if time.perf_counter() > deadline and index >= 4:
             break
-    return {name: statistics.median(t) * 1e3 for name, t in times.items()}
+    ratios = [e / p for e, p in zip(engine_ms, plain_ms, strict=True)]
+    added = [e - p for e, p in zip(engine_ms, plain_ms, strict=True)]
+    return (statistics.median(plain_ms), statistics.median(engine_ms), statistics.median(ratios),
+            statistics.median(added))
 
 
-def handles(letters: set[str], demos: bool):
-    """(name, jacgui handle) for the reference models (saved and reloaded) and the demos."""
+def loaded_models(letters: set[str]):
+    """(name, raw Keras model, jacgui handle of the same model saved and reloaded)."""
     folder = Path(tempfile.mkdtemp(prefix="jacgui-bench-"))
     for name, keras_model in build_models().items():
         if name[0] in letters:
             path = folder / f"{name[0]}.keras"
             keras_model.save(path)
-            yield name, jacgui.load_model(path)
-    if demos:
-        for name, path in examples().items():
-            yield f"demo {path.name}", jacgui.load_model(path)
+            yield name, keras_model, jacgui.load_model(path)
 
 
-def bench_one(name: str, model, runs: int, loop_seconds: float, loop: bool,
-              slow_fd: bool) -> None:
-    """Print the rows of one model: each jacgui method timed in alternation with its baseline."""
-    spec = model.input()
-    x = np.asarray(model.default_point[spec.name], dtype=np.float32)
-    if not np.any(x):
-        x = np.random.default_rng(1).uniform(-1, 1, spec.shape).astype(np.float32)
-    m, n = model.output().size, spec.size
+def point_for(handle) -> np.ndarray:
+    spec = handle.input()
+    return np.random.default_rng(1).uniform(-1, 1, spec.shape).astype(np.float32)
 
-    def call(batch):
-        return model.forward({spec.name: batch})[model.output().name]
 
-    # Large inputs are chunked the way an expert would: the unchunked call runs out of memory.
+def rows_for(name: str, keras_model, handle, args) -> list[str]:
+    x = point_for(handle)
+    m, n = handle.output().size, handle.input().size
     block = None if n <= 2048 else 1024
-    plain = {"reverse": baselines.plain_reverse(call, spec.shape),
-             "forward": baselines.plain_forward(call, spec.shape, block),
-             "fd": baselines.plain_batched_fd(call, spec.shape, block)}
-    jac = {method: (lambda method=method: jacgui.jacobian(model, x, method=method))
-           for method in METHODS}
-    # Like for like with the plain batch and the textbook loop: float32, no 2h error estimate.
-    jac["fd-central f32"] = lambda: jacgui.jacobian(
-        model, x, method="fd-central", dtype="float32", error_estimate=False)
-    plain_of = {"reverse": "reverse", "forward": "forward", "fd-forward": "fd",
-                "fd-central": "fd", "fd-central f32": "fd"}
-    auto, _ = choose_method("auto", m, n)
-    plain_of["auto"] = auto
-    med: dict[str, float] = {}
-    for method, base in plain_of.items():
-        if method in ("fd-forward", "fd-central") and not slow_fd:
-            continue
-        pair = interleaved_medians({"plain": lambda b=base: plain[b](x), "jacgui": jac[method]},
-                                   runs)
-        med[method] = pair["jacgui"]
-        med[f"plain {base}"] = min(med.get(f"plain {base}", np.inf), pair["plain"])
-        label = f"auto={auto}" if method == "auto" else method
-        print(f"{name:<26} {f'{m}x{n}':>9} {label:<14} {pair['jacgui']:>10.3f} "
-              f"{pair['plain']:>9.3f} {pair['jacgui'] / pair['plain']:>6.2f}", flush=True)
-    fastest = min(med["reverse"], med["forward"])
-    best_plain = min(med["plain reverse"], med["plain forward"])
-    print(f"{'':<26} {'':>9} auto / fastest jacgui AD = {med['auto'] / fastest:.2f}; "
-          f"auto / best plain AD = {med['auto'] / best_plain:.2f}", flush=True)
-    if loop:
-        loop_ms = baselines.textbook_loop_ms(call, x, m, loop_seconds)
-        text = f"{loop_ms / med['fd-central f32']:.0f}x (float32, like for like)"
-        if "fd-central" in med:
-            text += f", {loop_ms / med['fd-central']:.0f}x (float64 + error estimate)"
-        print(f"{'':<26} {'':>9} textbook loop ~{loop_ms / 1e3:.2f} s (extrapolated): batched "
-              f"fd-central is {text} faster", flush=True)
+    experts = {"reverse": lambda: baselines.expert_reverse(keras_model),
+               "forward": lambda: baselines.expert_forward(keras_model, block),
+               "fd": lambda: baselines.expert_batched_fd(keras_model, block)}
+    auto = jacgui.jacobian(handle, x)
+    cases = [(f"auto ({auto.method})", {}, auto.method)]
+    if args.all:
+        cases += [("reverse", {"method": "reverse"}, "reverse"),
+                  ("forward", {"method": "forward"}, "forward"),
+                  ("fd-central f32", {"method": "fd-central", "dtype": "float32",
+                                      "error_estimate": False}, "fd")]
+    rows = []
+    for label, options, kind in cases:
+        plain = experts[kind]()
+        expected = plain(x)
+        got = jacgui.jacobian(handle, x, **options).matrix
+        error = np.abs(got - expected).max() / np.abs(expected).max()
+        p_ms, e_ms, ratio, added = alternate(lambda p=plain: p(x),
+                                             lambda o=options: jacgui.jacobian(handle, x, **o),
+                                             args.pairs, args.budget)
+        rows.append(f"| {name[0]} | {m}x{n} | {label} | {e_ms:.3f} | {p_ms:.3f} | {ratio:.3f} "
+                    f"| {added:+.3f} | {error:.1e} |")
+        print(rows[-1], flush=True)
+    return rows
+
+
+def loop_row(name: str, keras_model, handle, seconds: float, pairs: int) -> str:
+    x = point_for(handle)
+    loop_ms = baselines.per_column_loop_ms(keras_model, x, seconds)
+    batched = [0.0] * pairs
+    for index in range(pairs):
+        start = time.perf_counter()
+        jacgui.jacobian(handle, x, method="fd-central", dtype="float32", error_estimate=False)
+        batched[index] = (time.perf_counter() - start) * 1e3
+    best = statistics.median(batched[1:]) if pairs > 1 else batched[0]
+    return (f"| {name[0]} | {handle.input().size} | {loop_ms:.1f} | {best:.2f} "
+            f"| {loop_ms / best:.0f}x |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--pairs", type=int, default=40)
+    parser.add_argument("--budget", type=float, default=40.0, help="seconds per row at most")
     parser.add_argument("--models", default="A,B,C,D,E")
-    parser.add_argument("--demos", action="store_true")
+    parser.add_argument("--all", action="store_true", help="also reverse, forward and fd rows")
     parser.add_argument("--loop-seconds", type=float, default=5.0)
-    parser.add_argument("--max-fd64-inputs", type=int, default=5000,
-                        help="skip float64 FD rows above this many inputs (minutes per call)")
+    parser.add_argument("--no-loop", action="store_true")
     args = parser.parse_args()
     letters = set(filter(None, args.models.split(",")))
-    print(f"{'model':<26} {'m x n':>9} {'method':<14} {'jacgui ms':>10} {'plain ms':>9} "
-          f"{'ratio':>6}   (each row: jacgui and its plain TF baseline called in alternation; "
-          "fd rows: plain = float32 batched central differences)")
-    for name, model in handles(letters, args.demos):
-        loop = args.demos and name.startswith("demo") or model.input().size == 784
-        bench_one(name, model, args.runs, args.loop_seconds, loop,
-                  model.input().size <= args.max_fd64_inputs)
+    print("| model | m x n | method | jacgui ms | expert ms | ratio (median of pairs) "
+          "| added ms | max err / max|J| |")
+    print("|---|---|---|---:|---:|---:|---:|---:|")
+    models = list(loaded_models(letters))
+    for name, keras_model, handle in models:
+        rows_for(name, keras_model, handle, args)
+    if args.no_loop:
+        return
+    print("\n| model | n | per-column loop ms (extrapolated) | batched fd-central f32 ms "
+          "| speed-up |")
+    print("|---|---:|---:|---:|---:|")
+    for name, keras_model, handle in models:
+        print(loop_row(name, keras_model, handle, args.loop_seconds, 7), flush=True)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,14 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     """Dispatch to the CLI for ``compute``/``info``/``bench``, else open the window."""
     args = list(sys.argv[1:] if argv is None else argv)
-    from .cli import COMMANDS
+    try:
+        from .cli import COMMANDS
+        from .cli import main as cli_main
+    except KeyboardInterrupt:  # Ctrl-C while Python is still importing
+        print("jacgui: interrupted", file=sys.stderr)
+        return 130
 
     if args and (args[0] in COMMANDS or args[0] in ("-h", "--help")):
-        from .cli import main as cli_main
-
         return cli_main(args)
     # The engine process starts first, so its TensorFlow import overlaps Qt's start-up.
     from .gui.engine_link import start_engine

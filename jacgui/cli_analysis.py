@@ -6,6 +6,7 @@ Kept apart from :mod:`jacgui.cli` so that file stays small; imports nothing heav
 from __future__ import annotations
 
 import argparse
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,11 @@ def add_compute_options(compute: argparse.ArgumentParser) -> None:
     source.add_argument("--sample", type=int, metavar="N", help="draw N points in --bounds")
     group.add_argument("--bounds", type=Path, metavar="FILE",
                        help="per-input [low, high] (.csv .json), by label or in order")
-    group.add_argument("--sampling", choices=("uniform", "lhs"), default="lhs",
-                       help="how --sample draws (default: %(default)s, Latin hypercube)")
-    group.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    group.add_argument("--sampling", choices=("sobol", "lhs", "uniform"), default="sobol",
+                       help="how --sample draws (default: %(default)s, a scrambled Sobol "
+                       "sequence; use a power of 2 for N)")
+    group.add_argument("--seed", type=int, default=0,
+                       help="seed of the points and the bootstrap (default: %(default)s)")
     group.add_argument("--aggregate", choices=AGGREGATES, default="mean-abs",
                        help="statistic of J over the points to print and save (default: "
                        "%(default)s); dgsm = E[J^2]")
@@ -37,7 +40,8 @@ def add_compute_options(compute: argparse.ArgumentParser) -> None:
 
 def add_analyse_parser(sub: Any, model_arguments: Callable[..., None]) -> None:
     """The ``jacgui analyse`` subcommand."""
-    analyse = sub.add_parser("analyse", help="SVD, AD-vs-FD check, step sweep or slice")
+    analyse = sub.add_parser(
+        "analyse", help="SVD, AD-vs-FD check, step sweep, slice, Sobol indices or attributions")
     model_arguments(analyse)
     analyse.add_argument("--input", help="input to differentiate (default: the first)")
     analyse.add_argument("--output", help="output to differentiate (default: the first)")
@@ -48,13 +52,42 @@ def add_analyse_parser(sub: Any, model_arguments: Callable[..., None]) -> None:
                        help="finite-difference step sweep of one cell (index or label)")
     which.add_argument("--slice", nargs=2, metavar=("ROW", "COL"),
                        help="f_ROW along input COL with its tangent and trust radius")
+    which.add_argument("--sobol", type=int, metavar="N",
+                       help="first-order and total Sobol indices over --bounds from N (a power "
+                       "of 2) base samples: N*(n+2) model evaluations")
+    which.add_argument("--integrated-gradients", action="store_true",
+                       help="integrated gradients of output --row at --point")
+    which.add_argument("--smoothgrad", action="store_true",
+                       help="SmoothGrad (mean gradient over noisy copies) of output --row")
     analyse.add_argument("--range", type=float, metavar="T",
                          help="--slice half-width (default: 0.5*max(1,|x_COL|))")
     analyse.add_argument("--forward", action="store_true",
                          help="--sweep forward instead of central differences")
+    analyse.add_argument("--bounds", type=Path, metavar="FILE",
+                         help="--sobol: per-input [low, high] (.csv .json), by label or in order")
+    analyse.add_argument("--seed", type=int, metavar="S",
+                         help="--sobol/--smoothgrad: random seed (default: 0)")
+    analyse.add_argument("--resamples", type=int, metavar="R",
+                         help="--sobol: bootstrap replicates (default: 500)")
+    analyse.add_argument("--row", metavar="I",
+                         help="--integrated-gradients/--smoothgrad: output element, index or "
+                         "label (default: 0)")
+    analyse.add_argument("--baseline", metavar="zeros|blur|FILE",
+                         help="--integrated-gradients: baseline (default: zeros)")
+    analyse.add_argument("--steps", type=int, metavar="K",
+                         help="--integrated-gradients: gradient evaluations on the path "
+                         "(default: 64)")
+    analyse.add_argument("--rule", choices=("gauss-legendre", "trapezoid"),
+                         help="--integrated-gradients: quadrature (default: gauss-legendre)")
+    analyse.add_argument("--samples", type=int, metavar="N",
+                         help="--smoothgrad: noisy copies (default: 50)")
+    analyse.add_argument("--noise", type=float, metavar="S",
+                         help="--smoothgrad: sigma as a fraction of the input's range "
+                         "(default: 0.15)")
     analyse.add_argument("--memory", type=float, default=1024.0, metavar="MIB",
                          help="memory budget in MiB (default: %(default).0f)")
-    analyse.add_argument("--out", type=Path, help="save to .csv, .json, .npz or .npy")
+    analyse.add_argument("--out", type=Path,
+                         help="save to .csv, .json, .npz or .npy (attributions also .png)")
 
 
 def wants_global(args: argparse.Namespace) -> bool:
@@ -83,14 +116,18 @@ def compute_global(args: argparse.Namespace, load: Callable[[argparse.Namespace]
     bounds = read_bounds(args.bounds, spec) if args.bounds is not None else None
     provenance: dict[str, Any] = {"input": spec.name}
     if args.sample is not None:
-        points = sample_box(bounds, args.sample, args.sampling, args.seed)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            points = sample_box(bounds, args.sample, args.sampling, args.seed)
+        for warning in caught:
+            print(f"warning: {warning.message}")
         provenance.update(source="sample", sampling=args.sampling, seed=args.seed)
     else:
         points = read_points(args.points, spec)
         provenance.update(source=str(args.points), sampling=None, seed=None)
     result = global_sensitivity(model, points, input=args.input, output=args.output,
                                 bounds=bounds, memory_budget=int(args.memory * (1 << 20)),
-                                provenance=provenance)
+                                seed=args.seed, provenance=provenance)
     print(global_summary(result, args.aggregate))
     if args.out is not None:
         print(f"saved {save_analysis(result.table(args.aggregate), args.out)}")
@@ -106,7 +143,8 @@ def global_summary(result: Any, aggregate: str, top: int = 5) -> str:
     lines = [f"global sensitivity over {result.n_samples} points ({how}"
              f"{'' if seed is None else f', seed {seed}'}): {m} x {n}, {result.method} mode, "
              f"{result.n_batches} batch(es) of {result.batch_size}",
-             f"largest {aggregate} (± standard error):"]
+             f"largest {aggregate} (± half-width of the {result.confidence_level:.0%} "
+             f"bootstrap interval, {result.n_resamples} replicates):"]
     order = np.argsort(-np.abs(np.nan_to_num(matrix)), axis=None, kind="stable")[:top]
     for flat in order:
         i, j = divmod(int(flat), n)
@@ -114,42 +152,141 @@ def global_summary(result: Any, aggregate: str, top: int = 5) -> str:
                      f"{matrix[i, j]:.6g} ± {error[i, j]:.2g}")
     if aggregate == "dgsm" and result.total_index_bound is not None:
         i = int(np.argmax(np.nanmax(matrix, axis=1)))
-        bounds = ", ".join(f"{lab} {b:.3g}" for lab, b in
-                           zip(result.input_labels, result.total_index_bound[i]))
+        bounds = ", ".join(f"{lab} {b:.3g} ± {c:.2g}" for lab, b, c in zip(
+            result.input_labels, result.total_index_bound[i], result.conf_total_index_bound[i],
+            strict=True))
         lines.append(f"total Sobol index bounds for {result.output_labels[i]}: {bounds}")
     return "\n".join(lines + [f"warning: {w}" for w in result.warnings])
+
+
+#: The options of ``jacgui analyse`` that belong to one or a few analyses only.
+_ONLY_FOR = {
+    "range": ("slice",), "forward": ("sweep",), "bounds": ("sobol",), "resamples": ("sobol",),
+    "seed": ("sobol", "smoothgrad"), "row": ("integrated_gradients", "smoothgrad"),
+    "baseline": ("integrated_gradients",), "steps": ("integrated_gradients",),
+    "rule": ("integrated_gradients",), "samples": ("smoothgrad",), "noise": ("smoothgrad",),
+}
 
 
 def analyse(args: argparse.Namespace, load: Callable[[argparse.Namespace], Any]) -> int:
     """``jacgui analyse``: print one analysis and optionally save it."""
     from .core import analysis as an
+    from .core.analysis.attribution_image import check_drawable
     from .core.engine import jacobian
 
-    if args.memory <= 0:
-        raise JacguiError("--memory must be positive")
-    if args.range is not None and args.slice is None:
-        raise JacguiError("--range applies to --slice only")
-    if args.forward and args.sweep is None:
-        raise JacguiError("--forward applies to --sweep only")
+    chosen = _chosen_analysis(args)
+    _check_options(args, chosen)
     budget = int(args.memory * (1 << 20))
-    model, point = load(args)
-    where = {"input": args.input, "output": args.output}
-    if args.svd is not None:
-        result = an.principal_directions(
-            jacobian(model, point, memory_budget=budget, **where), args.svd)
-    elif args.compare:
-        result = an.compare_ad_fd(model, point, memory_budget=budget, **where)
-    elif args.sweep is not None:
-        result = an.step_sweep(model, point, *args.sweep, central=not args.forward,
-                               dtype="both", **where)
+    if chosen == "sobol":
+        result = _sobol(args, load, budget)
     else:
-        result = an.slice_cell(model, point, *args.slice, t_range=args.range, **where)
+        model, point = load(args)
+        if args.out is not None and args.out.suffix.lower() == ".png":
+            check_drawable(*_input_shape(model, args))
+        where = {"input": args.input, "output": args.output}
+        if chosen == "svd":
+            result = an.principal_directions(
+                jacobian(model, point, memory_budget=budget, **where), args.svd)
+        elif chosen == "compare":
+            result = an.compare_ad_fd(model, point, memory_budget=budget, **where)
+        elif chosen == "sweep":
+            result = an.step_sweep(model, point, *args.sweep, central=not args.forward,
+                                   dtype="both", **where)
+        elif chosen == "slice":
+            result = an.slice_cell(model, point, *args.slice, t_range=args.range, **where)
+        else:
+            result = _attribution(args, model, point, budget, where)
     print("\n".join(result.summary_lines()))
-    if args.sweep is not None:
+    if chosen == "sweep":
         print(sweep_table(result))
     if args.out is not None:
-        print(f"saved {an.save_analysis(result, args.out)}")
+        if args.out.suffix.lower() == ".png":
+            saved = an.save_attribution_png(result, args.out, result.summary_lines()[0])
+        else:
+            saved = an.save_analysis(result, args.out)
+        print(f"saved {saved}")
     return 0
+
+
+def _chosen_analysis(args: argparse.Namespace) -> str:
+    for name in ("svd", "sweep", "slice", "sobol"):
+        if getattr(args, name) is not None:
+            return name
+    for name in ("compare", "integrated_gradients", "smoothgrad"):
+        if getattr(args, name):
+            return name
+    raise JacguiError("choose an analysis")  # argparse's required group makes this unreachable
+
+
+def _check_options(args: argparse.Namespace, chosen: str) -> None:
+    if args.memory <= 0:
+        raise JacguiError("--memory must be positive")
+    for option, owners in _ONLY_FOR.items():
+        value = getattr(args, option)
+        if value not in (None, False) and chosen not in owners:
+            names = " and ".join(f"--{o.replace('_', '-')}" for o in owners)
+            raise JacguiError(f"--{option} applies to {names} only")
+    attribution = chosen in ("integrated_gradients", "smoothgrad")
+    if args.out is not None and args.out.suffix.lower() == ".png" and not attribution:
+        raise JacguiError("a .png map is drawn for --integrated-gradients and --smoothgrad only;"
+                          " save .csv, .json, .npz or .npy")
+
+
+def _input_shape(model: Any, args: argparse.Namespace) -> tuple[str, tuple[int, ...]]:
+    spec = model.input(args.input)
+    return spec.name, spec.shape
+
+
+def _sobol(args: argparse.Namespace, load: Callable[[argparse.Namespace], Any],
+           budget: int) -> Any:
+    """``--sobol N --bounds FILE``: the design over the box, every other input at its default."""
+    from .core.analysis import read_bounds, sobol_indices
+
+    if args.bounds is None:
+        raise JacguiError("--sobol needs --bounds FILE with a [low, high] per input")
+    if args.point is not None:
+        raise JacguiError("--sobol samples the whole input over --bounds; drop --point (hold "
+                          "an element fixed with low = high in the bounds)")
+    model, _ = load(args)
+    bounds = read_bounds(args.bounds, model.input(args.input))
+    seed = 0 if args.seed is None else args.seed
+    extra = {} if args.resamples is None else {"n_resamples": args.resamples}
+    return sobol_indices(model, bounds, args.sobol, input=args.input, output=args.output,
+                         seed=seed, memory_budget=budget,
+                         provenance={"bounds_file": str(args.bounds)}, **extra)
+
+
+def _attribution(args: argparse.Namespace, model: Any, point: Any, budget: int,
+                 where: dict[str, Any]) -> Any:
+    """``--integrated-gradients`` or ``--smoothgrad`` of output ``--row`` at the point."""
+    from .core.analysis import integrated_gradients, smoothgrad
+
+    row = 0 if args.row is None else args.row
+    if args.smoothgrad:
+        options: dict[str, Any] = {"seed": 0 if args.seed is None else args.seed}
+        if args.samples is not None:
+            options["samples"] = args.samples
+        if args.noise is not None:
+            options["noise"] = args.noise
+        return smoothgrad(model, point, row, memory_budget=budget, **options, **where)
+    options = {"baseline": _baseline(args, model)}
+    if args.steps is not None:
+        options["steps"] = args.steps
+    if args.rule is not None:
+        options["rule"] = args.rule
+    return integrated_gradients(model, point, row, memory_budget=budget, **options, **where)
+
+
+def _baseline(args: argparse.Namespace, model: Any) -> Any:
+    """``zeros`` and ``blur`` are keywords; anything else is a point file (./blur for a file)."""
+    from .core.points import read_point
+
+    if args.baseline in (None, "zeros", "blur"):
+        return args.baseline or "zeros"
+    path = Path(args.baseline)
+    if not path.exists():
+        raise JacguiError(f"--baseline is zeros, blur or a point file; no such file: {path}")
+    return read_point(path, model.input(args.input))
 
 
 def sweep_table(sweep: Any, rows: int = 12) -> str:

@@ -13,8 +13,10 @@ with ``--no-png``). To refresh the documentation:
   svd         oscillator: singular values and the input weights of v1, v2
   compare     oscillator: AD - FD heatmap (float32 reverse mode vs float64 central differences)
   sweep       oscillator: |FD - AD| of d x(t=1.00 s)/d stiffness against the step, float32/64
-  global      borehole: DGSM upper bounds on the total Sobol indices, 2000 LHS points
+  global      borehole: DGSM upper bounds on the total Sobol indices, 2048 Sobol points
+  sobol       borehole: first-order and total Sobol indices (N = 2048) and their convergence
   saliency    digits CNN: the input "3", saliency and gradient x input of the class-3 logit
+  attributions digits CNN: integrated gradients (zeros and blur baselines) and SmoothGrad
 """
 
 from __future__ import annotations
@@ -52,9 +54,13 @@ def compute(out: Path) -> dict:
         "compare": an.compare_ad_fd(osc),
         "sweep": an.step_sweep(osc, None, "x(t=1.00 s)", "stiffness [N/m]", dtype="both"),
     }
-    points = an.sample_box(BOREHOLE_BOX, 2000, "lhs", seed=0)
+    points = an.sample_box(BOREHOLE_BOX, 2048, "sobol", seed=0)
     data["global"] = an.global_sensitivity(bore, points, bounds=BOREHOLE_BOX,
-                                           provenance={"sampling": "lhs", "seed": 0})
+                                           provenance={"sampling": "sobol", "seed": 0})
+    data["sobol"] = an.sobol_indices(bore, BOREHOLE_BOX, 2048, seed=0)
+    data["ig_zeros"] = an.integrated_gradients(digits, None, 3, steps=64)
+    data["ig_blur"] = an.integrated_gradients(digits, None, 3, steps=64, baseline="blur")
+    data["smoothgrad"] = an.smoothgrad(digits, None, 3, samples=100, noise=0.15)
     for name, result in data.items():
         an.save_analysis(result, out / f"{name}.csv")
         an.save_analysis(result, out / f"{name}.json")
@@ -64,6 +70,7 @@ def compute(out: Path) -> dict:
     for name, image in maps.items():
         np.savetxt(out / f"saliency_{name}.csv", image, delimiter=",", fmt="%.9g")
     data["saliency"] = (maps, cnn)
+    data["attributions"] = (data.pop("ig_zeros"), data.pop("ig_blur"), data.pop("smoothgrad"))
     return data
 
 
@@ -79,8 +86,9 @@ def render(data: dict, out: Path) -> list[Path]:
     pg.setConfigOptions(antialias=True, background="w", foreground="k")
     paths = []
     for name, draw, size in (("slice", _slice, (760, 440)), ("svd", _svd, (900, 380)),
-                             ("sweep", _sweep, (760, 460)), ("global", _global, (760, 420)),
-                             ("saliency", _saliency, (960, 360))):
+                             ("sweep", _sweep, (760, 460)), ("global", _global, (820, 420)),
+                             ("sobol", _sobol, (1000, 420)), ("saliency", _saliency, (960, 360)),
+                             ("attributions", _attributions, (1280, 360))):
         window = pg.GraphicsLayoutWidget()
         window.resize(*size)
         draw(window, data[name])
@@ -178,7 +186,7 @@ def _sweep(window, sw) -> None:  # noqa: ANN001
                                 f"{sw.input_label.split(' [')[0]}")
     plot.setLogMode(x=True, y=True)
     plot.addLegend(offset=(-10, 10))
-    for d, (dtype, color) in enumerate(zip(sw.dtypes, (ORANGE, BLUE))):
+    for d, (dtype, color) in enumerate(zip(sw.dtypes, (ORANGE, BLUE), strict=False)):
         keep = np.isfinite(sw.error[d]) & (sw.error[d] > 0) & (sw.steps[d] > 0)
         plot.plot(sw.steps[d][keep], sw.error[d][keep], pen=_pen(color, 2), symbol="o",
                   symbolSize=5, symbolBrush=color, symbolPen=None, name=dtype)
@@ -192,11 +200,9 @@ def _sweep(window, sw) -> None:  # noqa: ANN001
 def _global(window, g) -> None:  # noqa: ANN001
     import pyqtgraph as pg
 
-    plot = window.addPlot(title=f"borehole: upper bound on each input's total Sobol index "
-                                f"({g.n_samples} LHS points, ± 2 SE)")
-    bound = g.total_index_bound[0]
-    # SE of the bound from the SE of nu (the variance estimate's own error is ignored here).
-    error = 2 * g.se_dgsm[0] * bound / np.where(g.dgsm[0] > 0, g.dgsm[0], 1)
+    plot = window.addPlot(title=f"borehole: DGSM bound on each total Sobol index "
+                                f"({g.n_samples} Sobol points, 95% intervals)")
+    bound, error = g.total_index_bound[0], g.conf_total_index_bound[0]
     _bars(plot, bound, list(g.input_labels), BLUE)
     x = np.arange(bound.size)
     plot.addItem(pg.ErrorBarItem(x=x, y=bound, height=2 * error, beam=0.2, pen=_pen("k", 1)))
@@ -207,6 +213,76 @@ def _global(window, g) -> None:  # noqa: ANN001
     plot.setYRange(0, 1.25 * float(np.max(bound + error)))
     plot.setLabel("left", "(b-a)^2 E[(df/dx)^2] / (pi^2 Var f)")
     plot.showGrid(y=True, alpha=0.2)
+
+
+def _sobol(window, s) -> None:
+    import pyqtgraph as pg
+
+    ranked = s.ranked(0)
+    labels = [r[0] for r in ranked]
+    first, first_conf = np.array([r[1] for r in ranked]), np.array([r[2] for r in ranked])
+    total, total_conf = np.array([r[3] for r in ranked]), np.array([r[4] for r in ranked])
+    bars = window.addPlot(title=f"borehole: Sobol indices, N = {s.n_samples} "
+                                f"({s.evaluations} runs), 95% intervals")
+    x = np.arange(len(labels))
+    _bars(bars, first, labels, BLUE, -0.18, 0.34)
+    _bars(bars, total, labels, ORANGE, 0.18, 0.34)
+    for offset, values, conf in ((-0.18, first, first_conf), (0.18, total, total_conf)):
+        bars.addItem(pg.ErrorBarItem(x=x + offset, y=values, height=2 * conf, beam=0.12,
+                                     pen=_pen("k", 1)))
+    legend = bars.addLegend(offset=(-10, 10))
+    legend.addItem(pg.BarGraphItem(x=[0], height=[0], width=0.3, brush=BLUE), "first order S1")
+    legend.addItem(pg.BarGraphItem(x=[0], height=[0], width=0.3, brush=ORANGE), "total ST")
+    bars.addLine(y=0, pen=_pen(GREY, 1))
+    bars.setYRange(-0.05, 1.0)
+    bars.showGrid(y=True, alpha=0.2)
+    c = s.convergence
+    lines = window.addPlot(title="ST against N (same design, prefixes)")
+    lines.addLegend(offset=(-10, 10))
+    steps = np.log2(c.n_samples)  # evenly spaced doublings, labelled by N
+    lines.getAxis("bottom").setTicks([[(v, str(n)) for v, n in zip(steps, c.n_samples,
+                                                                    strict=True)]])
+    colours = (BLUE, ORANGE, GREEN, (200, 40, 40), (140, 90, 190))
+    for colour, (label, *_rest) in zip(colours, ranked[:5], strict=False):
+        j = s.input_labels.index(label)
+        lines.plot(steps, c.total_order[:, 0, j], pen=_pen(colour, 2), symbol="o",
+                   symbolSize=6, symbolBrush=colour, symbolPen=None, name=label)
+        lines.addItem(pg.ErrorBarItem(x=steps, y=c.total_order[:, 0, j],
+                                      height=2 * c.total_order_conf[:, 0, j], beam=0.08,
+                                      pen=_pen(colour, 1)))
+    lines.setLabel("bottom", "N (base samples)")
+    lines.setYRange(-0.05, 1.0)
+    lines.showGrid(x=True, y=True, alpha=0.2)
+    _plain_axes(lines)
+    window.ci.layout.setColumnStretchFactor(0, 3)
+    window.ci.layout.setColumnStretchFactor(1, 2)
+
+
+def _attributions(window, payload) -> None:
+    import pyqtgraph as pg
+
+    ig_zeros, ig_blur, smooth = payload
+    panels = (("input (default point)", ig_zeros.point[..., 0], None),
+              (f"blur baseline (f = {ig_blur.f_baseline:.2f})", ig_blur.baseline[..., 0], None),
+              (f"IG from zeros, gap {ig_zeros.relative_gap:.1%}", ig_zeros.attributions[..., 0],
+               "signed"),
+              (f"IG from blur, gap {ig_blur.relative_gap:.1%}", ig_blur.attributions[..., 0],
+               "signed"),
+              (f"SmoothGrad, N = {smooth.samples}", smooth.mean_gradient[..., 0], "signed"))
+    for title, image, kind in panels:
+        plot = window.addPlot(title=title)
+        item = pg.ImageItem(image, axisOrder="row-major")
+        plot.addItem(item)
+        plot.invertY(True)
+        plot.setAspectLocked(True)
+        plot.hideAxis("left")
+        plot.hideAxis("bottom")
+        if kind == "signed":
+            limit = float(np.abs(image).max())
+            item.setLookupTable(pg.colormap.get("CET-D1").getLookupTable(nPts=256))
+            item.setLevels((-limit, limit))
+        else:
+            item.setLevels((0.0, 1.0))
 
 
 def _saliency(window, payload) -> None:  # noqa: ANN001

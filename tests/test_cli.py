@@ -111,3 +111,17 @@ def test_core_never_imports_qt():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_fd_plain_and_richardson_are_named_in_the_method_line(capsys):
+    assert main(["compute", str(VECTOR), "--method", "fd-central"]) == 0
+    assert "Richardson-extrapolated central differences" in capsys.readouterr().out
+    assert main(["compute", str(VECTOR), "--method", "fd-central", "--fd-plain"]) == 0
+    out = capsys.readouterr().out
+    assert "plain central differences" in out and "largest FD error estimate" in out
+    # A ReLU CNN gets the plain difference unless extrapolation is forced.
+    cnn = str(MODELS / "digits_cnn.keras")
+    assert main(["compute", cnn, "--method", "fd-central"]) == 0
+    assert "not extrapolated: the model has kinks (MaxPool, Relu)" in capsys.readouterr().out
+    assert main(["compute", cnn, "--method", "fd-central", "--fd-richardson"]) == 0
+    assert "Richardson-extrapolated" in capsys.readouterr().out

@@ -20,6 +20,7 @@ MODELS = ROOT / "resources" / "models"
 QUADRATIC = MODELS / "quadratic.py"
 VECTOR = MODELS / "textbook_vector.py"
 BOREHOLE = MODELS / "borehole.keras"
+DIGITS = MODELS / "digits_cnn.keras"
 BOREHOLE_BOX = {"rw": [0.05, 0.15], "r": [100, 50000], "Tu": [63070, 115600],
                 "Hu": [990, 1110], "Tl": [63.1, 116], "Hl": [700, 820], "L": [1120, 1680],
                 "Kw": [9855, 12045]}
@@ -53,18 +54,30 @@ def test_points_file_aggregates_match_numpy(tmp_path, capsys, aggregate):
 
 
 def test_sample_in_bounds_estimates_the_mean_derivative(tmp_path, capsys):
-    # f = (x + 1)^2 on [0, 1]: E[f'] = E[2x + 2] = 3.
+    # f = (x + 1)^2 on [0, 1]: E[f'] = E[2x + 2] = 3, and f' has standard deviation 2/sqrt(12).
     (tmp_path / "b.json").write_text(json.dumps({"x": [0.0, 1.0]}))
     out = tmp_path / "m.npz"
-    assert main(["compute", str(QUADRATIC), "--sample", "200", "--bounds",
+    assert main(["compute", str(QUADRATIC), "--sample", "256", "--bounds",
                  str(tmp_path / "b.json"), "--seed", "4", "--aggregate", "mean",
                  "--out", str(out)]) == 0
     data = np.load(out)
     meta = json.loads(str(data["metadata"]))
-    assert meta["n_samples"] == 200 and meta["seed"] == 4 and meta["sampling"] == "lhs"
+    assert meta["n_samples"] == 256 and meta["seed"] == 4 and meta["sampling"] == "sobol"
     assert abs(data["matrix"][0, 0] - 3.0) <= 4 * data["standard_error"][0, 0]
-    assert data["standard_error"][0, 0] == pytest.approx(2 / np.sqrt(12) / np.sqrt(200), rel=0.2)
-    assert "(lhs, seed 4)" in capsys.readouterr().out
+    # The bootstrap SE treats the points as independent: std / sqrt(N) within its own noise.
+    assert data["standard_error"][0, 0] == pytest.approx(2 / np.sqrt(12) / np.sqrt(256), rel=0.2)
+    np.testing.assert_allclose(data["conf"], 1.959963984540054 * data["standard_error"])
+    out_text = capsys.readouterr().out
+    assert "(sobol, seed 4)" in out_text and "warning" not in out_text
+
+
+def test_sobol_sample_of_the_wrong_size_warns_in_one_line(tmp_path, capsys):
+    (tmp_path / "b.json").write_text(json.dumps({"x": [0.0, 1.0]}))
+    assert main(["compute", str(QUADRATIC), "--sample", "200", "--bounds",
+                 str(tmp_path / "b.json")]) == 0
+    out = capsys.readouterr().out
+    assert "warning: 200 is not a power of 2, so the Sobol points are not balanced and " \
+           "converge more slowly; use 128 or 256\n" in out
 
 
 def test_borehole_dgsm_ranks_rw_first_and_writes_csv_and_npy(tmp_path, capsys):
@@ -78,7 +91,10 @@ def test_borehole_dgsm_ranks_rw_first_and_writes_csv_and_npy(tmp_path, capsys):
     assert out.splitlines()[2].strip().startswith("d water flow [m^3/yr] / d rw:")
     assert "total Sobol index bounds for water flow [m^3/yr]: rw " in out
     rows = csv_out.read_text().splitlines()
-    assert rows[0] == "dgsm,rw,r,Tu,Hu,Tl,Hl,L,Kw" and rows[1].startswith("water flow")
+    assert rows[0] == ("output,input,dgsm,dgsm_conf,dgsm_se,dgsm_share,dgsm_share_conf,"
+                       "dgsm_variance_bound,dgsm_variance_bound_conf,total_index_bound,"
+                       "total_index_bound_conf")
+    assert len(rows) == 1 + 8 and rows[1].startswith("water flow [m^3/yr],rw,")
     assert main([*args, "--out", str(npy_out)]) == 0
     assert np.load(npy_out).shape == (1, 8)
 
@@ -102,7 +118,7 @@ def test_borehole_dgsm_bounds_lie_above_the_true_total_sobol_indices(tmp_path, c
     (["--bounds", "b.json"], "--bounds needs --sample"),
     (["--sample", "10", "--bounds", "b.json", "--method", "fd-central"], "automatic differ"),
     (["--sample", "10", "--bounds", "missing.json"], "cannot read missing.json"),
-    (["--sample", "0", "--bounds", "b.json"], "positive integer"),
+    (["--sample", "0", "--bounds", "b.json"], "number of samples must be a whole number >= 1"),
 ])
 def test_many_point_user_errors_exit_2_with_one_line(tmp_path, capsys, monkeypatch, extra,
                                                      message):
@@ -175,3 +191,100 @@ def test_analyse_needs_exactly_one_analysis(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["analyse", str(QUADRATIC)])
     assert stop.value.code == 2 and "one of the arguments" in capsys.readouterr().err
+
+
+ISHIGAMI_PY = '''import tensorflow as tf
+
+INPUT_SHAPE = (3,)
+POINT = [0.0, 0.0, 0.0]
+
+
+def f(x):
+    return tf.stack([tf.sin(x[0]) + 7.0 * tf.sin(x[1]) ** 2 + 0.1 * x[2] ** 4 * tf.sin(x[0])])
+'''
+
+
+def test_analyse_sobol_json_holds_the_indices_of_ishigami(tmp_path, capsys):
+    # Closed form (a = 7, b = 0.1): S1 = 0.3139, 0.4424, 0; ST = 0.5576, 0.4424, 0.2437. The
+    # truth must lie within 1.5x the reported 95 % half-width (P(miss) ~ 0.3 % per index).
+    model = tmp_path / "ishigami.py"
+    model.write_text(ISHIGAMI_PY)
+    (tmp_path / "b.json").write_text(json.dumps([[-np.pi, np.pi]] * 3))
+    out = tmp_path / "s.json"
+    assert main(["analyse", str(model), "--sobol", "2048", "--bounds", str(tmp_path / "b.json"),
+                 "--seed", "5", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "N = 2048 (scrambled Sobol, seed 5), 10240 model evaluations" in printed
+    assert "  x[0]: S1 = 0.3" in printed  # x[0] has the largest ST, so it is listed first
+    doc = json.loads(out.read_text())
+    assert doc["n_samples"] == 2048 and doc["evaluations"] == 10240 and doc["seed"] == 5
+    assert doc["input_labels"] == ["x[0]", "x[1]", "x[2]"] and len(doc["output_labels"]) == 1
+    for key, truth in (("S1", [0.3139, 0.4424, 0.0]), ("ST", [0.5576, 0.4424, 0.2437])):
+        value, conf = np.array(doc[key]), np.array(doc[f"{key}_conf"])
+        assert value.shape == conf.shape == (1, 3)
+        assert np.all(np.abs(value[0] - truth) <= 1.5 * conf[0]), (key, value, conf)
+
+
+def test_analyse_sobol_csv_has_one_labelled_row_per_cell(tmp_path, capsys):
+    # textbook_vector: output "x1^2" depends on x1 alone, so S1 = ST = 1 for (x1^2, x1) and 0
+    # for every other input; a constant contribution cannot appear.
+    (tmp_path / "b.csv").write_text("x0,0,1\nx1,1,2\nx2,-1,1\n")
+    out = tmp_path / "s.csv"
+    assert main(["analyse", str(VECTOR), "--sobol", "256", "--bounds", str(tmp_path / "b.csv"),
+                 "--out", str(out)]) == 0
+    rows = [line.split(",") for line in out.read_text().splitlines()]
+    assert rows[0] == ["output", "input", "S1", "S1_conf", "ST", "ST_conf"]
+    assert len(rows) == 1 + 9 * 3
+    for output, label, s1, _, st, _ in rows[1:]:
+        expected = 1.0 if label in output else 0.0  # "sin(x1)" and "x1^2" hold "x1"
+        assert float(s1) == pytest.approx(expected, abs=0.02), (output, label)
+        assert float(st) == pytest.approx(expected, abs=0.02), (output, label)
+
+
+def test_integrated_gradients_of_the_digits_cnn_to_npy_and_png(tmp_path, capsys):
+    npy, png = tmp_path / "ig.npy", tmp_path / "ig.png"
+    args = ["analyse", str(DIGITS), "--integrated-gradients", "--row", "3", "--steps", "64"]
+    assert main([*args, "--out", str(npy)]) == 0
+    out = capsys.readouterr().out
+    attributions = np.load(npy)
+    assert attributions.shape == (28, 28, 1)
+    f_x = float(out.split("f(x) = ")[1].split(",")[0])
+    f_0 = float(out.split("f(baseline) = ")[1].split(",")[0])
+    # Completeness: the attributions add up to f(x) - f(0) within 1 % at 64 nodes.
+    assert abs(attributions.sum() - (f_x - f_0)) <= 0.01 * abs(f_x - f_0)
+    assert main([*args, "--out", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_smoothgrad_of_a_one_element_input_is_the_plain_gradient(tmp_path, capsys):
+    # quadratic at x = 2: f' = 6; a one-element input has range 0, so sigma = 0 (said once).
+    out = tmp_path / "s.json"
+    assert main(["analyse", str(QUADRATIC), "--smoothgrad", "--samples", "8", "--out",
+                 str(out)]) == 0
+    assert "warning: the input is constant at the point" in capsys.readouterr().out
+    doc = json.loads(out.read_text())
+    assert doc["mean_gradient"] == [6.0] and doc["standard_error"] == [0.0]
+    assert doc["samples"] == 8 and doc["sigma"] == 0.0
+
+
+@pytest.mark.parametrize("extra,message", [
+    (["--sobol", "64"], "--sobol needs --bounds"),
+    (["--sobol", "100", "--bounds", "b.json"], "N must be a power of 2"),
+    (["--sobol", "64", "--bounds", "b.json", "--point", "p.json"], "drop --point"),
+    (["--svd", "1", "--bounds", "b.json"], "--bounds applies to --sobol only"),
+    (["--smoothgrad", "--steps", "4"], "--steps applies to --integrated-gradients only"),
+    (["--compare", "--row", "0"], "--row applies to --integrated-gradients and --smoothgrad"),
+    (["--svd", "1", "--out", "a.png"], "a .png map is drawn for --integrated-gradients"),
+    (["--integrated-gradients", "--out", "a.png"], "a .png map needs an image input"),
+    (["--integrated-gradients", "--row", "3"], "output index 3 is out of range"),
+    (["--integrated-gradients", "--baseline", "nope.npy"], "no such file: nope.npy"),
+    (["--smoothgrad", "--noise", "-1"], "noise must be a number >= 0"),
+])
+def test_new_analyses_user_errors_exit_2_with_one_line(tmp_path, capsys, monkeypatch, extra,
+                                                       message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "b.json").write_text("[[0, 1]]")
+    (tmp_path / "p.json").write_text("[1.0]")
+    assert main(["analyse", str(QUADRATIC), *extra]) == 2
+    assert message in _error_line(capsys)
+    assert not (tmp_path / "a.png").exists()

@@ -5,7 +5,12 @@ TensorFlow is imported only when a model is loaded or a Jacobian is computed.
 
 from __future__ import annotations
 
+from .cell import CellInfo, CrossCheck, cell_info, cross_check
+from .engine import jacobian, plan_job, run_job
 from .errors import (
+    EngineCrashedError,
+    EngineMemoryError,
+    EngineTimeoutError,
     JacguiError,
     JacobianCancelled,
     JacobianTooLargeError,
@@ -14,8 +19,6 @@ from .errors import (
     PointError,
     UnsafeModelError,
 )
-from .cell import CellInfo, CrossCheck, cell_info, cross_check
-from .engine import complete_point, jacobian, plan_job, run_job
 from .export import result_to_text, save_result
 from .handle import ModelHandle
 from .job import (
@@ -27,8 +30,10 @@ from .job import (
     Progress,
 )
 from .loading import load_model
+from .model_info import ModelInfo, SandboxStatus
 from .planning import Plan
 from .points import parse_point_text, read_point, read_points, validate_point, write_point
+from .problem import Problem, complete_point
 from .safety import scan_savedmodel
 from .spec import TensorInfo, element_labels
 
@@ -38,6 +43,7 @@ __all__ = [
     "CellInfo",
     "CrossCheck",
     "Plan",
+    "Problem",
     "cell_info",
     "complete_point",
     "cross_check",
@@ -53,6 +59,9 @@ __all__ = [
     "scan_savedmodel",
     "validate_point",
     "write_point",
+    "EngineCrashedError",
+    "EngineMemoryError",
+    "EngineTimeoutError",
     "JacguiError",
     "JacobianCancelled",
     "JacobianJob",
@@ -60,10 +69,12 @@ __all__ = [
     "JacobianResult",
     "JacobianTooLargeError",
     "ModelHandle",
+    "ModelInfo",
     "ModelLoadError",
     "NotDifferentiableError",
     "PointError",
     "Progress",
+    "SandboxStatus",
     "TensorInfo",
     "UnsafeModelError",
     "element_labels",

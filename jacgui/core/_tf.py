@@ -54,9 +54,54 @@ def tf() -> Any:
     return tensorflow
 
 
+def onednn_enabled() -> bool:
+    """Whether TensorFlow runs its oneDNN CPU kernels in this process (imports TensorFlow).
+
+    Under oneDNN, vectorised Jacobians through batched matmuls crash or return wrong numbers
+    (see :data:`jacgui.core.selection.VECTORISATION_HAZARDS`). When TensorFlow cannot say,
+    oneDNN is assumed on, which only costs speed.
+    """
+    tf()
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+    except ImportError:
+        return True
+    return bool(_pywrap_util_port.IsMklEnabled())
+
+
+def disable_onednn() -> bool:
+    """Turn TensorFlow's oneDNN CPU kernels off for this process, before TensorFlow loads.
+
+    TensorFlow reads ``TF_ENABLE_ONEDNN_OPTS`` once, at import. Without oneDNN, vectorised
+    Jacobians through attention layers and batched matmuls are correct, and 10-13 times
+    faster than the non-vectorised loop the engine uses for them under oneDNN; but dense and
+    large convolutional models lose 1.3-1.7x (benchmarks/onednn_attention.py). So it is a
+    per-model choice for a process that runs the engine: worth it when
+    ``Problem.facts().hazards`` is not empty for the selection being differentiated.
+
+    Returns
+    -------
+    bool
+        True when oneDNN will be off; False when TensorFlow was already imported with it on.
+    """
+    if "tensorflow" in sys.modules:
+        return os.environ.get("TF_ENABLE_ONEDNN_OPTS", "").lower() in ("0", "false")
+    os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+    return True
+
+
 def keras() -> Any:
     """Import Keras 3 on first use."""
     tf()
     import keras as keras_module
 
     return keras_module
+
+
+def device_description() -> str:
+    """Where TensorFlow computes: ``"CPU"`` or ``"GPU: <names>"``."""
+    names = []
+    for gpu in tf().config.list_physical_devices("GPU"):
+        details = tf().config.experimental.get_device_details(gpu)
+        names.append(details.get("device_name", gpu.name.split(":", 1)[-1]))
+    return "GPU: " + ", ".join(names) if names else "CPU"

@@ -1,13 +1,15 @@
-"""Reverse and forward mode through cached ``tf.function`` traces, in chunks.
+"""Reverse and forward mode through cached, traced functions, in chunks.
 
-Eager ``tape.jacobian`` retraces pfor on every call (about 100 ms even for a tiny MLP); one
-cached trace per model, method, selection and chunk shape costs about 0.5 ms per call.
+Eager ``tape.jacobian`` retraces pfor on every call (about 100 ms even for a tiny MLP). Each
+selection, mode, vectorisation and chunk length is traced once, to a concrete function with a
+flat signature ``(x, [indices,] *held)``: calling it skips ``tf.function``'s argument matching,
+which costs a small model a fifth of its Jacobian.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,58 +18,97 @@ from ._tf import tf
 from .job import CancelToken
 from .planning import Plan
 from .selection import Selection
+from .traces import TRACE_COUNTS, TraceCache, traced
 
-#: How often each kind of function was traced; the tests use it to prove there is no retrace.
-TRACE_COUNTS: Counter[str] = Counter()
+__all__ = ["TRACE_COUNTS", "AutodiffTrace", "autodiff_jacobian", "jacobian_trace",
+           "row_gradient"]
 
 ChunkDone = Callable[[int], None]
 
 
-def _build_reverse(selection: Selection, use_pfor: bool, links: dict, chunked: bool) -> Any:
+@dataclass(frozen=True)
+class AutodiffTrace:
+    """A traced Jacobian function and what tracing it showed.
+
+    Attributes
+    ----------
+    call : callable
+        ``(x, *held)`` -> ``(f(x), J)`` for a single chunk; ``(x, indices, *held)`` ->
+        ``(f(x), block)`` for chunks of rows (reverse) or columns (forward).
+    connected : bool
+        False when TensorFlow found no differentiable path at all (a ``None`` gradient).
+    """
+
+    call: Callable[..., Any]
+    connected: bool
+
+
+def jacobian_trace(selection: Selection, held: tuple, traces: TraceCache, method: str,
+                   vectorised: bool = True, chunk: int | None = None) -> AutodiffTrace:
+    """The cached trace for ``method`` (``"reverse"`` or ``"forward"``).
+
+    ``vectorised=False`` loops over rows (reverse) or columns (forward) in a ``while_loop``
+    instead of vectorising with pfor; ``chunk`` is the number of rows or columns per call
+    (``None``: the whole Jacobian in one call). Tracing errors propagate.
+    """
+
+    def build() -> AutodiffTrace:
+        links = {"connected": True}  # filled in while tracing
+        maker = _reverse_body if method == "reverse" else _forward_body
+        body = maker(selection, vectorised, links)
+        tf_ = tf()
+        x_spec = tf_.TensorSpec((selection.n,), selection.dtype)
+        held_specs = [tf_.TensorSpec(v.shape, v.dtype) for v in held]
+        if chunk is None:
+
+            def single(x: Any, *others: Any) -> Any:
+                # f(x) is a by-product of both modes; returning it costs no extra pass, and as
+                # its own tensor no copy of J (packing both into one tensor copied J).
+                return body(x, None, others)
+
+            function = traced(method, single)
+            concrete = function.get_concrete_function(x_spec, *held_specs)
+        else:
+
+            def chunked(x: Any, indices: Any, *others: Any) -> Any:
+                return body(x, indices, others)
+
+            function = traced(method, chunked)
+            index_spec = tf_.TensorSpec((chunk,), tf_.int32)
+            concrete = function.get_concrete_function(x_spec, index_spec, *held_specs)
+        return AutodiffTrace(concrete, links["connected"])
+
+    return traces.get(selection.key(method, vectorised, chunk), build)
+
+
+def _reverse_body(selection: Selection, vectorised: bool, links: dict) -> Callable[..., Any]:
     fn, n = selection.fn, selection.n
     tf_ = tf()  # resolved here: AutoGraph would try to convert the lazy importer when traced
 
     def reverse(x: Any, rows: Any, others: tuple) -> tuple[Any, Any]:
-        TRACE_COUNTS["reverse"] += 1
         # experimental_use_pfor=False requires a persistent tape (TF raises otherwise).
-        with tf_.GradientTape(persistent=not use_pfor) as tape:
+        with tf_.GradientTape(persistent=not vectorised) as tape:
             tape.watch(x)
             y = fn(x[None], others)[0]
             target = y if rows is None else tf_.gather(y, rows)
-        jac = tape.jacobian(target, x, experimental_use_pfor=use_pfor)
-        # Known while tracing, so it costs nothing per call.
+        jac = tape.jacobian(target, x, experimental_use_pfor=vectorised)
         links["connected"] = jac is not None
         if jac is None:
             jac = tf_.zeros((tf_.size(target), n), x.dtype)
         return y, jac
 
-    return _flat_function(reverse, chunked)
+    return reverse
 
 
-def _flat_function(body: Any, chunked: bool) -> Any:
-    # Positional tensors only: dispatching on an empty tuple or a None costs as much as a small
-    # model's whole Jacobian (measured +0.12 ms on a 784-256-256-10 MLP).
-    if chunked:
-        return tf().function(lambda x, index, *others: body(x, index, others))
-    tf_ = tf()
-
-    def single(x: Any, *others: Any) -> Any:
-        y, jac = body(x, None, others)
-        # One (m, n + 1) tensor instead of two: every returned tensor costs tens of
-        # microseconds of dispatch, a tenth of a small model's Jacobian.
-        return tf_.concat([jac, y[:, None]], axis=1)
-
-    return tf_.function(single)
-
-
-def _build_forward(selection: Selection, links: dict, chunked: bool) -> Any:
-    fn, n = selection.fn, selection.n
+def _forward_body(selection: Selection, vectorised: bool, links: dict) -> Callable[..., Any]:
+    fn, n, m = selection.fn, selection.n, selection.m
     tf_ = tf()
 
     def forward(x: Any, cols: Any, others: tuple) -> tuple[Any, Any]:
-        TRACE_COUNTS["forward"] += 1
-        tangents = tf_.eye(n, dtype=x.dtype) if cols is None else tf_.one_hot(cols, n, dtype=x.dtype)
-        links["connected"] = True
+        if cols is None:
+            tangents = tf_.eye(n, dtype=x.dtype)
+        else:
+            tangents = tf_.one_hot(cols, n, dtype=x.dtype)
 
         def jvp(tangent: Any) -> tuple[Any, Any]:
             with tf_.autodiff.ForwardAccumulator(x, tangent) as acc:
@@ -78,20 +119,15 @@ def _build_forward(selection: Selection, links: dict, chunked: bool) -> Any:
                 column = tf_.zeros_like(y)
             return y, column
 
-        # y does not depend on the tangent, so pfor keeps a single copy of the primal pass.
-        ys, columns = tf_.vectorized_map(jvp, tangents)
+        if vectorised:
+            # y does not depend on the tangent, so pfor computes the primal pass once.
+            ys, columns = tf_.vectorized_map(jvp, tangents)
+        else:
+            spec = tf_.TensorSpec((m,), x.dtype)
+            ys, columns = tf_.map_fn(jvp, tangents, fn_output_signature=(spec, spec))
         return ys[0], tf_.transpose(columns)
 
-    return _flat_function(forward, chunked)
-
-
-def _call(function: Any, args: tuple, single: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Outputs and Jacobian block as numpy arrays, unpacking the single-chunk form."""
-    if single:
-        packed = function(*args).numpy()
-        return packed[:, -1].copy(), np.ascontiguousarray(packed[:, :-1])
-    y, block = function(*args)
-    return y.numpy(), block.numpy()
+    return forward
 
 
 def _padded(start: int, chunk: int, total: int) -> np.ndarray:
@@ -100,10 +136,10 @@ def _padded(start: int, chunk: int, total: int) -> np.ndarray:
 
 
 def autodiff_jacobian(
-    selection: Selection, x: Any, others: tuple, plan: Plan, cache: dict,
-    cancel: CancelToken | None, chunk_done: ChunkDone,
-) -> tuple[np.ndarray, np.ndarray, bool, str]:
-    """Run reverse or forward mode for ``plan``.
+    selection: Selection, x: Any, held: tuple, plan: Plan, traces: TraceCache,
+    cancel: CancelToken | None, chunk_done: ChunkDone, vectorised: bool = True,
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Run reverse or forward mode (``plan.method``) at the tensor ``x``.
 
     Returns
     -------
@@ -111,43 +147,48 @@ def autodiff_jacobian(
     matrix : ndarray (m, n)
     connected : bool
         False when TensorFlow found no differentiable path at all (a ``None`` gradient).
-    note : str
-        Non-empty when a fallback was used.
     """
     reverse = plan.method == "reverse"
+    if plan.n_chunks == 1:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        trace = jacobian_trace(selection, held, traces, plan.method, vectorised)
+        y, jac = trace.call(x, *held)
+        chunk_done(1)
+        return y.numpy(), jac.numpy(), trace.connected
+    trace = jacobian_trace(selection, held, traces, plan.method, vectorised, plan.chunk)
     total = selection.m if reverse else selection.n
-    single = plan.n_chunks == 1
-    key = (plan.method, selection.input.name, selection.output.name, selection.dtype, single)
-    note = ""
-    links = cache.setdefault(("links",) + key, {"connected": True})
-    if key not in cache:
-        cache[key] = (_build_reverse(selection, True, links, not single) if reverse
-                      else _build_forward(selection, links, not single))
-    function = cache[key]
-    pieces, outputs, connected = [], None, True
+    pieces, outputs = [], None
     for index in range(plan.n_chunks):
         if cancel is not None:
             cancel.raise_if_cancelled()
         start = index * plan.chunk
-        args = (x, *others) if single else (x, _padded(start, plan.chunk, total), *others)
-        try:
-            y, block = _call(function, args, single)
-        except (ValueError, TypeError, tf().errors.OpError) as error:
-            if not reverse or cache.get(("pfor-failed", key)):
-                raise
-            # pfor cannot vectorise some ops (py_function, some custom kernels): loop instead.
-            cache[("pfor-failed", key)] = True
-            cache[key] = function = _build_reverse(selection, False, links, not single)
-            note = f"pfor could not vectorise this model ({type(error).__name__}); used a loop"
-            y, block = _call(function, args, single)
+        y, block = trace.call(x, _padded(start, plan.chunk, total), *held)
         if outputs is None:
-            outputs = y
-        connected = connected and links["connected"]
-        end = min(total, start + plan.chunk)
-        if not single:
-            # Reverse chunks are blocks of rows, forward chunks blocks of columns.
-            block = block[: end - start] if reverse else block[:, : end - start]
-        pieces.append(block)
+            outputs = y.numpy()
+        size = min(total, start + plan.chunk) - start
+        # Reverse chunks are blocks of rows, forward chunks blocks of columns.
+        block = block.numpy()
+        pieces.append(block[:size] if reverse else block[:, :size])
         chunk_done(index + 1)
-    matrix = pieces[0] if single else np.concatenate(pieces, axis=0 if reverse else 1)
-    return outputs, matrix, connected, note
+    matrix = np.concatenate(pieces, axis=0 if reverse else 1)
+    return outputs, matrix, trace.connected
+
+
+def row_gradient(selection: Selection, traces: TraceCache) -> Callable[[Any, tuple, int], Any]:
+    """Cached traced ``(x, held, row) -> d y[row] / d x``; the row is a tensor, so no retrace."""
+
+    def build() -> Any:
+        fn, tf_ = selection.fn, tf()
+
+        def gradient(x: Any, others: tuple, row: Any) -> Any:
+            with tf_.GradientTape() as tape:
+                tape.watch(x)
+                y = fn(x[None], others)[0][row]
+            g = tape.gradient(y, x)
+            return tf_.zeros_like(x) if g is None else g
+
+        return traced("row-gradient", gradient)
+
+    function = traces.get(selection.key("row-gradient"), build)
+    return lambda x, others, row: function(x, others, tf().constant(row, tf().int32))

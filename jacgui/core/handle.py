@@ -8,8 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from .errors import JacguiError
+from ._tf import device_description
+from .model_info import IN_PROCESS, ModelInfo, SandboxStatus, pick_tensor
 from .spec import TensorInfo
+from .traces import TraceCache, TraceKey
 
 #: Batched model call: ``{input name: (B, *shape) tensor}`` -> ``{output name: (B, *shape)}``.
 #: It runs in inference mode, accepts any B >= 1 and is traceable by ``tf.function``.
@@ -41,6 +43,10 @@ class ModelHandle:
         model is fixed at its saved precision (SavedModel).
     notes : tuple of str
         Things the user should know about how the model was loaded.
+    source : object
+        The loaded model object (a Keras model, a SavedModel), when there is one.
+    traces : TraceCache
+        Traced functions built for this model; they live as long as the model.
     """
 
     path: str
@@ -54,41 +60,34 @@ class ModelHandle:
     make_float64: Callable[[], ForwardFn] | None = None
     notes: tuple[str, ...] = ()
     source: Any = None
-    # Cached traced functions, keyed by the engine; lives as long as the model.
-    cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+    traces: TraceCache = field(default_factory=TraceCache, repr=False)
 
     def input(self, name: str | None = None) -> TensorInfo:
-        """The input called ``name``, or the first input."""
-        return _pick(self.inputs, name, "input")
+        """The input called ``name`` (or its escaped form, as shown), or the first input."""
+        return pick_tensor(self.inputs, name, "input")
 
     def output(self, name: str | None = None) -> TensorInfo:
         """The output called ``name``, or the first output."""
-        return _pick(self.outputs, name, "output")
+        return pick_tensor(self.outputs, name, "output")
 
     def float64_forward(self) -> ForwardFn | None:
         """The float64 version of ``forward``, built once; ``None`` when not available."""
         if self.make_float64 is None:
             return None
-        if "float64_forward" not in self.cache:
-            self.cache["float64_forward"] = self.make_float64()
-        return self.cache["float64_forward"]
+        return self.traces.get(TraceKey("float64 copy", dtype="float64"), self.make_float64)
 
     def summary(self) -> str:
-        """Multi-line description of inputs, outputs and parameters."""
-        lines = [f"model: {self.path} ({self.format})"]
-        lines += [f"  input  {spec.describe()}" for spec in self.inputs]
-        lines += [f"  output {spec.describe()}" for spec in self.outputs]
-        if self.param_count is not None:
-            lines.append(f"  parameters: {self.param_count:,}")
-        lines += [f"  note: {note}" for note in self.notes]
-        return "\n".join(lines)
+        """Multi-line description of inputs, outputs and parameters, safe to print."""
+        return self.info(device="").summary()
 
+    def info(self, sandbox: SandboxStatus = IN_PROCESS, device: str | None = None) -> ModelInfo:
+        """The model as plain data (:class:`ModelInfo`), e.g. to send out of the engine.
 
-def _pick(specs: tuple[TensorInfo, ...], name: str | None, kind: str) -> TensorInfo:
-    if name is None:
-        return specs[0]
-    for spec in specs:
-        if spec.name == name:
-            return spec
-    known = ", ".join(s.name for s in specs)
-    raise JacguiError(f"no {kind} named {name!r}; the model has: {known}")
+        ``device`` defaults to where TensorFlow computes (:func:`device_description`).
+        """
+        return ModelInfo(
+            path=self.path, format=self.format, inputs=self.inputs, outputs=self.outputs,
+            default_point={name: np.asarray(value) for name, value in self.default_point.items()},
+            point_source=self.point_source, param_count=self.param_count, notes=self.notes,
+            float64=self.make_float64 is not None,
+            device=device_description() if device is None else device, sandbox=sandbox)

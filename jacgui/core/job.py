@@ -10,8 +10,8 @@ import numpy as np
 
 from .errors import JacobianCancelled
 from .handle import ModelHandle
+from .planning import METHODS as METHODS  # re-exported: the method names live with the planner
 
-from .planning import METHODS  # re-exported: the method names live with the planner
 DEFAULT_MEMORY_BUDGET = 1 << 30
 
 
@@ -23,7 +23,8 @@ class JacobianOptions:
     ----------
     step : float or None
         Relative finite-difference step ``c`` in ``h_j = c * max(1, |x_j|)``; ``None`` picks
-        sqrt(eps) for forward and cbrt(eps) for central differences.
+        the stencil's own (float64: eps^(1/5) central and eps^(1/3) forward when extrapolated,
+        eps^(1/3) and eps^(1/2) plain; see :mod:`jacgui.core.finite_diff`).
     dtype : str or None
         Evaluation dtype for finite differences (``"float32"`` or ``"float64"``); ``None`` means
         float64 where the model allows it.
@@ -31,13 +32,19 @@ class JacobianOptions:
         Bytes the computation may use; it sets the chunk size.
     error_estimate : bool
         For finite differences, also evaluate at step 2h to estimate every cell's error
-        (twice the model evaluations).
+        (twice the model evaluations). Without it there is no Richardson extrapolation.
+    richardson : bool or None
+        For finite differences, extrapolate from steps h and 2h (``True``) or keep the plain
+        difference, order 2 central and order 1 forward, at its own step (``False``). ``None``
+        extrapolates unless the model has kinks on the input's path (ReLU, max-pooling), where
+        the plain difference is exact between kinks (:mod:`jacgui.core.smoothness`).
     """
 
     step: float | None = None
     dtype: str | None = None
     memory_budget: int = DEFAULT_MEMORY_BUDGET
     error_estimate: bool = True
+    richardson: bool | None = None
 
 
 @dataclass(frozen=True)

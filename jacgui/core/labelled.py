@@ -14,23 +14,33 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import JacguiError
+from .text import printable
 
 __all__ = ["csv_rows", "is_number", "keyed", "label_order", "read_text", "to_number"]
 
 T = TypeVar("T")
 
 
-def read_text(path: str | Path, what: str = "", suffixes: Sequence[str] = ()) -> str:
+#: Larger text files are refused before they are read: these files hold one value per input.
+MAX_TEXT_BYTES = 512 << 20
+
+
+def read_text(path: str | Path, what: str = "", suffixes: Sequence[str] = (),
+              max_bytes: int = MAX_TEXT_BYTES) -> str:
     """The UTF-8 text of a file (a BOM is dropped), or a one-line :class:`JacguiError`.
 
     ``suffixes``, when given, are the only accepted extensions (``what`` names the file's role
-    in that message).
+    in the messages); a file over ``max_bytes`` is refused before it is read.
     """
     path = Path(path)
     if suffixes and path.suffix.lower() not in suffixes:
-        raise JacguiError(f"{path.name}: {what or 'the file'} must be a "
+        raise JacguiError(f"{printable(path.name)}: {what or 'the file'} must be a "
                           f"{' or '.join(suffixes)} file")
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise JacguiError(f"{printable(path.name)} is {size >> 20} MiB, more than the "
+                              f"{max_bytes >> 20} MiB {what or 'such a file'} may have")
         return path.read_bytes().decode("utf-8-sig")
     except OSError as error:
         raise JacguiError(f"cannot read {path.name}: {error.strerror or error}") from None

@@ -21,15 +21,18 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import JacguiError, ModelLoadError
+from .errors import JacguiError, ModelLoadError, is_model_failure
 from .handle import ModelHandle
 from .loaders._common import short_message
 from .loaders.sidecar import apply_sidecar
+from .process.remote import RemoteModel
 
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5", ".py")
 
 
-def load_model(path: str | Path, *, unsafe: bool = False) -> ModelHandle:
+def load_model(path: str | Path, *, unsafe: bool = False, isolated: bool = False,
+               memory_limit: int | None = None,
+               timeout: float | None = None) -> ModelHandle | RemoteModel:
     """Load a model for Jacobian computation.
 
     Parameters
@@ -39,21 +42,35 @@ def load_model(path: str | Path, *, unsafe: bool = False) -> ModelHandle:
         A ``.py`` file is executed to load it: load only files you trust.
     unsafe : bool
         Trust the file: let Keras deserialize Lambda-layer bytecode (``safe_mode=False``) and
-        accept SavedModels whose graph has file, network or Python ops.
+        accept SavedModels whose graph has file, network or Python ops. An isolated engine
+        then also runs without its sandbox.
+    isolated : bool
+        Load and run the model in an engine process of its own, sandboxed on Linux unless
+        ``unsafe`` (for scripts that open files from strangers); a model that crashes or loops
+        cannot take this process with it. In-process (the default) is faster for notebooks.
+    memory_limit : int, optional
+        Isolated only: the engine's memory ceiling in bytes (default half the physical memory).
+    timeout : float, optional
+        Isolated only: time limit in seconds of the load and of every later call.
 
     Returns
     -------
-    ModelHandle
-        ``forward`` is batched, traceable and runs in inference mode; it may be called from any
-        thread. ``make_float64`` raises :class:`ModelLoadError` when no float64 copy can be
-        built (callers then stay in float32); it is ``None`` for SavedModels.
+    ModelHandle or RemoteModel
+        A :class:`ModelHandle`: ``forward`` is batched, traceable and runs in inference mode;
+        it may be called from any thread. ``make_float64`` raises :class:`ModelLoadError` when
+        no float64 copy can be built (callers then stay in float32); it is ``None`` for
+        SavedModels. With ``isolated=True`` a
+        :class:`~jacgui.core.process.remote.RemoteModel`, which the same public functions
+        accept (close it, or use it in a ``with`` block, to stop its engine).
 
     Raises
     ------
     UnsafeModelError
         When the model needs ``unsafe=True``.
     ModelLoadError
-        For a missing, empty, corrupt or unsupported file; the message is one line.
+        For a missing, empty, corrupt or unsupported file, or when TensorFlow, Keras or the
+        file's own code fails while loading it; the message is one line. Any other exception
+        is a bug in jacgui and propagates as is.
     """
     path = Path(path).expanduser()
     if not path.exists():
@@ -70,13 +87,17 @@ def load_model(path: str | Path, *, unsafe: bool = False) -> ModelHandle:
         raise ModelLoadError(f"{path.name} is empty")
     else:
         kind = suffix
+    if isolated:
+        return RemoteModel(path, unsafe=unsafe, memory_limit=memory_limit, timeout=timeout)
     try:
         handle = _dispatch(path, kind, unsafe)
     except JacguiError:
         raise
     # SystemExit too: a model file calling sys.exit() or exit() must not end jacgui.
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - no raw TF/Keras traceback either
-        raise ModelLoadError(f"cannot load {path.name}: {short_message(exc)}") from None
+        if not is_model_failure(exc):
+            raise  # a bug in jacgui: an internal error, never blamed on the user's file
+        raise ModelLoadError(f"cannot load {path.name}: {short_message(exc)}") from exc
     return with_image_defaults(apply_sidecar(handle))
 
 

@@ -13,6 +13,12 @@ File formats for one point (``read_point`` / ``write_point``):
 
 ``read_points`` reads many points, one per row, from ``.npy``/``.npz`` (shape ``(N, *shape)``
 or ``(N, size)``) or ``.csv`` (optional header).
+
+Files are sized before they are read: an ``.npy`` header or an ``.npz`` member's declared size
+is checked against :data:`MAX_ARRAY_BYTES` (and, for one point, against the input's size)
+before anything is inflated, so a 1.5 MB archive that would inflate to gigabytes is refused
+in microseconds; text files above :data:`MAX_FILE_BYTES` and images above
+:data:`MAX_IMAGE_PIXELS` are refused too.
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -32,8 +40,15 @@ from .errors import JacguiError, PointError
 from .images import image_layout
 from .labelled import csv_rows, is_number, label_order, read_text, to_number
 from .spec import TensorInfo
+from .text import printable
 
 POINT_SUFFIXES = (".npy", ".npz", ".csv", ".json")
+#: Largest array a point file may hold (many points included): 64 M float64 values.
+MAX_ARRAY_BYTES = 512 << 20
+#: Largest text (CSV, JSON) point file.
+MAX_FILE_BYTES = 512 << 20
+#: Largest image read as a point; Pillow's own bomb guard only warns below twice its limit.
+MAX_IMAGE_PIXELS = 64 << 20
 _SPLIT = re.compile(r"[\s,;]+")
 
 
@@ -52,7 +67,7 @@ def validate_point(values: Any, spec: TensorInfo) -> np.ndarray:
         array = array.astype("float64")
     except (TypeError, ValueError, OverflowError):
         raise PointError(f"the point for input {spec.name!r} holds non-numeric values") from None
-    expected = f"input {spec.name!r} expects shape {spec.shape} = {spec.size} values"
+    expected = _expected(spec)
     if array.size != spec.size:
         raise PointError(f"point has {array.size} values, {expected}")
     squeezed = tuple(d for d in array.shape if d != 1)
@@ -65,7 +80,9 @@ def validate_point(values: Any, spec: TensorInfo) -> np.ndarray:
         where = ", ".join(labels[i] for i in bad[:5]) + (", …" if bad.size > 5 else "")
         raise PointError(f"the point for input {spec.name!r} has NaN/Inf values at {where}")
     if not spec.is_float and not np.all(array == np.round(array)):
-        raise PointError(f"input {spec.name!r} takes integers ({spec.dtype}); the point has fractions")
+        raise PointError(
+            f"input {spec.name!r} takes integers ({spec.dtype}); the point has fractions"
+        )
     return array
 
 
@@ -74,7 +91,7 @@ def read_point(path: str | Path, spec: TensorInfo) -> np.ndarray:
     path = Path(path)
     suffix = _suffix(path, POINT_SUFFIXES)
     if suffix in (".npy", ".npz"):
-        return validate_point(_load_array(path, spec), spec)
+        return validate_point(_load_array(path, spec, single=True), spec)
     text = _read_text(path)
     if suffix == ".csv":
         rows = _csv_points(text, spec, path.name)
@@ -122,7 +139,7 @@ def read_points(path: str | Path, spec: TensorInfo) -> np.ndarray:
     if suffix == ".csv":
         rows = _csv_points(_read_text(path), spec, path.name)
     else:
-        array = np.asarray(_load_array(path, spec))
+        array = np.asarray(_load_array(path, spec, single=False))
         if array.size == spec.size:
             array = array.reshape((1, spec.size))
         if array.ndim == 0 or array.size % max(spec.size, 1):
@@ -169,9 +186,16 @@ def point_from_image(path: str | Path, spec: TensorInfo) -> np.ndarray:
     mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[layout.channels]
     try:
         with Image.open(path) as image:
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise PointError(
+                    f"{printable(Path(path).name)} is {image.width} x {image.height} pixels, "
+                    f"more than the {MAX_IMAGE_PIXELS >> 20} M pixels an image point may have"
+                )
             image = image.convert(mode).resize((layout.width, layout.height),
                                                Image.Resampling.BILINEAR)
             array = np.asarray(image, dtype="float64") / 255.0
+    except PointError:
+        raise
     except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad files
         raise PointError(f"cannot read image {Path(path).name}: {_reason(exc)}") from None
     return validate_point(layout.from_hwc(array), spec)
@@ -184,7 +208,8 @@ def _suffix(path: Path, allowed: Sequence[str]) -> str:
     suffix = path.suffix.lower()
     if suffix not in allowed:
         raise PointError(
-            f"{path.name}: unsupported point file type {suffix or '(none)'}; use {', '.join(allowed)}"
+            f"{path.name}: unsupported point file type {suffix or '(none)'}; "
+            f"use {', '.join(allowed)}"
         )
     return suffix
 
@@ -194,33 +219,83 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _expected(spec: TensorInfo) -> str:
+    return f"input {spec.name!r} expects shape {spec.shape} = {spec.size} values"
+
+
 def _read_text(path: Path) -> str:
     try:
-        return read_text(path)
+        return read_text(path, max_bytes=MAX_FILE_BYTES, what="a point file")
     except JacguiError as exc:
         raise PointError(str(exc)) from None
 
 
-def _load_array(path: Path, spec: TensorInfo) -> Any:
+def _load_array(path: Path, spec: TensorInfo, *, single: bool) -> np.ndarray:
+    """The array of a ``.npy`` file or the right member of an ``.npz``, sized before reading.
+
+    ``single``: the file holds one point, so it must hold exactly ``spec.size`` values.
+    """
+    name = printable(path.name)
     try:
-        loaded = np.load(path, allow_pickle=False)
-    except Exception as exc:  # noqa: BLE001 - numpy raises ValueError, OSError, EOFError, ...
-        raise PointError(f"cannot read {path.name}: {_reason(exc)}") from None
-    if isinstance(loaded, np.ndarray):
-        return loaded
-    try:
-        names = list(loaded.files)
-        name = spec.name if spec.name in names else (names[0] if len(names) == 1 else None)
-        if name is None:
-            found = ", ".join(names) or "none"
-            raise PointError(f"{path.name} has no array named {spec.name!r} (found: {found})")
-        return loaded[name]
+        if path.suffix.lower() == ".npy":
+            with path.open("rb") as stream:
+                stored = path.stat().st_size
+                return _read_sized(stream, stored, name, spec, single)
+        with zipfile.ZipFile(path) as archive:
+            members = {m[: -len(".npy")]: m for m in archive.namelist() if m.endswith(".npy")}
+            key = spec.name if spec.name in members else None
+            if key is None and len(members) == 1:
+                key = next(iter(members))
+            if key is None:
+                found = ", ".join(printable(m) for m in members) or "none"
+                raise PointError(
+                    f"{name} has no array named {spec.name!r} (found: {found})"
+                )
+            info = archive.getinfo(members[key])
+            if info.file_size > MAX_ARRAY_BYTES + (1 << 16):
+                raise PointError(
+                    f"{name}: member {printable(info.filename)!r} inflates to "
+                    f"{info.file_size >> 20} MiB, more than the {MAX_ARRAY_BYTES >> 20} MiB a "
+                    "point file may hold"
+                )
+            with archive.open(info) as stream:
+                return _read_sized(stream, info.file_size, name, spec, single)
     except PointError:
         raise
-    except Exception as exc:  # noqa: BLE001 - a corrupt member fails only when it is read
-        raise PointError(f"cannot read {path.name}: {_reason(exc)}") from None
-    finally:
-        loaded.close()
+    except Exception as exc:  # numpy, zipfile and zlib raise ValueError, OSError, EOFError...
+        raise PointError(f"cannot read {name}: {_reason(exc)}") from None
+
+
+def _read_sized(
+    stream: Any, stored: int, name: str, spec: TensorInfo, single: bool
+) -> np.ndarray:
+    """Read one ``.npy`` array from ``stream`` after checking its header against the limits."""
+    fmt = np.lib.format
+    version = fmt.read_magic(stream)
+    if version == (1, 0):
+        shape, fortran, dtype = fmt.read_array_header_1_0(stream)
+    elif version == (2, 0):
+        shape, fortran, dtype = fmt.read_array_header_2_0(stream)
+    else:
+        raise PointError(f"{name}: unsupported .npy format version {version}")
+    if dtype.hasobject:
+        raise PointError(f"cannot read {name}: it holds pickled Python objects, not numbers")
+    count = math.prod(shape)
+    needed = count * dtype.itemsize
+    if needed > MAX_ARRAY_BYTES:
+        raise PointError(
+            f"{name} declares an array of shape {shape} ({needed >> 20} MiB), more than the "
+            f"{MAX_ARRAY_BYTES >> 20} MiB a point file may hold"
+        )
+    if single and count != spec.size:
+        raise PointError(f"point has {count} values, {_expected(spec)}")
+    if needed > stored:
+        raise PointError(f"{name} is truncated: its header declares {needed} bytes of data")
+    data = stream.read(needed)
+    if len(data) != needed:
+        raise PointError(f"{name} is truncated: its header declares {needed} bytes of data")
+    order = "F" if fortran else "C"
+    return np.frombuffer(data, dtype=dtype).reshape(shape, order=order)
 
 
 def _number(cell: Any, where: str) -> float:

@@ -1,72 +1,75 @@
-"""Static scan of a SavedModel for ops that touch files, the network, processes or Python.
+"""Static allow-list scan of a SavedModel, by reachability, before any of its code runs.
 
-A SavedModel is an arbitrary TensorFlow graph, and TensorFlow is not a sandbox: a ``WriteFile``
-op in the serving function runs on the first forward call. :func:`scan_savedmodel` reads
-``saved_model.pb`` (or ``.pbtxt``) without executing anything and lists such ops, searching the
-graph and every function of its library.
+A SavedModel is a program and TensorFlow is not a sandbox: an op in a serving function runs on
+the first call, and a resource initializer runs inside ``tf.saved_model.load`` itself. This
+module reads ``saved_model.pb`` (or ``.pbtxt``, in the order TensorFlow does) with protobuf only
+and decides, without executing anything, whether every op that loading or calling the model can
+run is on :data:`jacgui.core.allowed_ops.ALLOWED_OPS`.
 
-Deliberately allowed:
+What counts as reachable (TensorFlow 2's ``tf.saved_model.load``, ``saved_model/load.py``):
 
-- checkpoint ops (``SaveV2``, ``RestoreV2``, ``MergeV2Checkpoints``, their TF1 forms
-  ``Save``/``Restore``/``RestoreSlice``/``SaveSlices``, ``ShardedFilename``): every SavedModel
-  has them for its variables and they only run when TensorFlow restores the weights;
-- ``InitializeTableFromTextFile[V2]``: vocabulary lookup tables read their own asset files;
-- ``Print``/``PrintV2`` to stderr (``PrintV2`` writing to a ``file://`` stream is denied), and
-  ``DecodeProtoV2``/``EncodeProto`` unless their descriptor comes from a file.
+- roots: every function the object graph names (``function`` and ``bare_concrete_function``
+  nodes: methods, signatures, resource ``_create_resource``/``_initialize``/``_destroy_resource``,
+  and the ``saveable_objects`` save/restore functions that checkpoint restoring calls during the
+  load), every function of ``object_graph_def.concrete_functions``, the functions of
+  ``captured_tensor`` nodes, and every gradient function of the library;
+- from a reachable function: every node's op, every function that a node calls by op name, and
+  every function named in an attribute (``f``, ``then_branch``, ``body``, ``branches``, dataset
+  ``*_func``, nested in other function attributes too). A function attribute that names no
+  function of the library makes TensorFlow run the primitive op of that name, so it is checked
+  as an op.
 
-TensorFlow has no op that starts a process; the Python-callback ops are the way to run code, so
-they are denied.
+Not reachable, and therefore not scanned: the top-level graph and the ``__traced_save`` /
+``__traced_restore`` functions of the TF1 saver, which TensorFlow 2 loading never runs (the
+variables are restored by TensorFlow's own ``RestoreV2`` call, reading ``variables/``). A
+SavedModel without an object graph (TF1 format) runs its own init and restore ops when loaded,
+so it always needs trust.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-FILE_OPS = frozenset(
-    {
-        "WriteFile", "ReadFile", "MatchingFiles", "ImmutableConst", "FileSystemSetConfiguration",
-        "RecordInput", "LoadAndRemapMatrix", "GenerateVocabRemapping",
-        # File readers (TF1 queues) and file-backed datasets.
-        "WholeFileReader", "WholeFileReaderV2", "TextLineReader", "TextLineReaderV2",
-        "FixedLengthRecordReader", "FixedLengthRecordReaderV2", "TFRecordReader",
-        "TFRecordReaderV2", "LMDBReader", "TextLineDataset", "TFRecordDataset",
-        "TFRecordDatasetV2", "FixedLengthRecordDataset", "FixedLengthRecordDatasetV2",
-        "CSVDataset", "CSVDatasetV2", "ExperimentalCSVDataset", "LMDBDataset",
-        "ExperimentalLMDBDataset", "MatchingFilesDataset", "ExperimentalMatchingFilesDataset",
-        "SqlDataset", "ExperimentalSqlDataset", "LoadDataset", "SaveDataset", "SaveDatasetV2",
-        "DatasetToTFRecord", "ExperimentalDatasetToTFRecord", "SnapshotDataset",
-        "SnapshotDatasetV2", "SnapshotDatasetReader", "SnapshotNestedDatasetReader",
-        "SnapshotChunkDataset", "ListSnapshotChunksDataset", "DistributedSave",
-        "CacheDataset", "CacheDatasetV2",
-        # Summary and debugger writers.
-        "CreateSummaryFileWriter", "CreateSummaryDbWriter", "WriteSummary", "WriteScalarSummary",
-        "WriteHistogramSummary", "WriteImageSummary", "WriteAudioSummary", "WriteGraphSummary",
-        "WriteRawProtoSummary", "ImportEvent", "DebugIdentity", "DebugIdentityV2",
-        "DebugIdentityV3", "DebugNanCount", "DebugNumericSummary",
-    }
-)  # fmt: skip
+from .allowed_ops import ALLOWED_OPS
+from .errors import ModelLoadError, UnsafeModelError
+from .text import printable
 
-NETWORK_OPS = frozenset(
-    {
-        "RemoteCall", "RpcServer", "RpcClient", "RpcCall", "RpcServerStart", "RpcServerRegister",
-        "DataServiceDataset", "DataServiceDatasetV2", "DataServiceDatasetV3",
-        "DataServiceDatasetV4", "RegisterDataset", "RegisterDatasetV2",
-        "CollectiveAllToAllV2", "CollectiveAllToAllV3", "CollectiveBcastRecv",
-        "CollectiveBcastRecvV2", "CollectiveBcastSend", "CollectiveBcastSendV2",
-        "CollectiveGather", "CollectiveGatherV2", "CollectivePermute", "CollectiveReduce",
-        "CollectiveReduceScatterV2", "CollectiveReduceV2", "CollectiveReduceV3",
-        "CollectiveInitializeCommunicator",
-    }
-)  # fmt: skip
-
-PYTHON_OPS = frozenset({"PyFunc", "PyFuncStateless", "EagerPyFunc"})
-
-DENIED_OPS = FILE_OPS | NETWORK_OPS | PYTHON_OPS
+#: At most this many refused op names are listed in a message; the rest are counted.
+_LISTED_OPS = 8
 
 
-def scan_savedmodel(path: str | Path) -> list[str]:
-    """Sorted names of the file, network or Python ops found in a SavedModel.
+@dataclass(frozen=True)
+class SavedModelScan:
+    """What the code of a SavedModel that loading or calling it can run contains.
+
+    Attributes
+    ----------
+    ops : frozenset of str
+        Every op type reachable from the roots (the whole graph for a TF1 SavedModel).
+    refused : tuple of str
+        The reachable op types that are not on the allow-list, sorted.
+    functions : int
+        Number of reachable library functions.
+    object_graph : bool
+        False for a TF1 SavedModel, whose loading runs graph ops that jacgui cannot bound.
+    """
+
+    ops: frozenset[str]
+    refused: tuple[str, ...]
+    functions: int
+    object_graph: bool
+
+    @property
+    def needs_trust(self) -> bool:
+        """Whether loading this SavedModel must wait for ``unsafe=True``."""
+        return bool(self.refused) or not self.object_graph
+
+
+def inspect_savedmodel(path: str | Path) -> SavedModelScan:
+    """Scan a SavedModel directory without running any of it.
 
     Parameters
     ----------
@@ -75,46 +78,181 @@ def scan_savedmodel(path: str | Path) -> list[str]:
 
     Returns
     -------
+    SavedModelScan
+
+    Raises
+    ------
+    ModelLoadError
+        When there is no ``saved_model.pb``/``.pbtxt`` or it cannot be parsed.
+    """
+    model = _read(Path(path))
+    metas = list(model.meta_graphs)
+    # The same test tf.saved_model.load makes before taking its TF2 path.
+    if len(metas) == 1 and metas[0].HasField("object_graph_def"):
+        ops, functions = _reachable_ops(metas[0])
+        object_graph = True
+    else:
+        ops, functions = set(), 0
+        for meta in metas:
+            ops.update(node.op for node in meta.graph_def.node)
+            library = meta.graph_def.library.function
+            ops.update(node.op for function in library for node in function.node_def)
+            ops.difference_update(function.signature.name for function in library)
+            functions += len(library)
+        object_graph = False
+    refused = tuple(sorted(op for op in ops if op not in ALLOWED_OPS))
+    return SavedModelScan(frozenset(ops), refused, functions, object_graph)
+
+
+def scan_savedmodel(path: str | Path) -> list[str]:
+    """Sorted names of the reachable ops of a SavedModel that are not on the allow-list.
+
+    Parameters
+    ----------
+    path : str or Path
+        The SavedModel directory.
+
+    Returns
+    -------
     list of str
-        Denied op types, each once; empty for a model that only computes.
+        Refused op types, each once; empty for a model that only computes.
 
     Raises
     ------
     ModelLoadError
         When there is no ``saved_model.pb`` or it cannot be parsed.
     """
-    found: set[str] = set()
-    for meta_graph in _read(Path(path)).meta_graphs:
-        graph = meta_graph.graph_def
-        nodes = list(graph.node)
-        for function in graph.library.function:
-            nodes.extend(function.node_def)
-        found.update(node.op for node in nodes if _denied(node))
-    return sorted(found)
+    return list(inspect_savedmodel(path).refused)
 
 
-def _denied(node: Any) -> bool:
-    if node.op in DENIED_OPS:
-        return True
-    if node.op == "PrintV2":
-        return node.attr["output_stream"].s.decode(errors="replace").startswith("file")
-    if node.op in ("DecodeProtoV2", "EncodeProto"):
-        source = node.attr["descriptor_source"].s.decode(errors="replace")
-        return source not in ("", "local://") and not source.startswith("bytes://")
-    return False
+def check_savedmodel(path: str | Path, *, unsafe: bool) -> tuple[str, ...]:
+    """Refuse a SavedModel that needs trust unless ``unsafe`` is true.
+
+    Parameters
+    ----------
+    path : str or Path
+        The SavedModel directory.
+    unsafe : bool
+        The user trusts the file.
+
+    Returns
+    -------
+    tuple of str
+        Notes for the model handle (what was allowed by trust); empty for a safe model.
+
+    Raises
+    ------
+    UnsafeModelError
+        When the model needs trust and ``unsafe`` is false; the message names the ops.
+    ModelLoadError
+        When the SavedModel cannot be read.
+    """
+    path = Path(path)
+    scan = inspect_savedmodel(path)
+    if not scan.needs_trust:
+        return ()
+    name = printable(path.name)
+    if not scan.object_graph:
+        what = "is a TF1 SavedModel (no object graph): loading it runs its own graph's ops"
+        note = "TF1 SavedModel loaded with unsafe=True"
+    else:
+        what = f"runs ops that jacgui does not allow: {_listed(scan.refused)}"
+        note = f"loaded with unsafe=True despite the ops {_listed(scan.refused)}"
+    if unsafe:
+        return (note,)
+    raise UnsafeModelError(
+        f"SavedModel {name} {what}; they could read or write files or run code. Load it with "
+        "--unsafe / unsafe=True only if you trust it"
+    )
+
+
+def _listed(ops: tuple[str, ...]) -> str:
+    shown = ", ".join(printable(op[:60]) for op in ops[:_LISTED_OPS])
+    more = len(ops) - _LISTED_OPS
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _reachable_ops(meta: Any) -> tuple[set[str], int]:
+    """Op types reachable from what TF2 loading can run, and the number of functions visited."""
+    library = {function.signature.name: function for function in meta.graph_def.library.function}
+    pending = list(_roots(meta))
+    seen: set[str] = set()
+    ops: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        function = library.get(name)
+        if function is None or _is_registered_op(name):
+            # TensorFlow instantiates a name that is not a library function as the primitive op
+            # of that name (e.g. PartitionedCall with f=WriteFile), so it is checked as one.
+            ops.add(name)
+        if function is None:
+            continue
+        for node in function.node_def:
+            if node.op in library:
+                pending.append(node.op)
+            if node.op not in library or _is_registered_op(node.op):
+                # A library function named like a registered op could shadow it or be shadowed
+                # by it, depending on the runtime: both are checked.
+                ops.add(node.op)
+            for value in node.attr.values():
+                pending.extend(_function_names(value))
+        for value in function.attr.values():
+            pending.extend(_function_names(value))
+    return ops, len(seen & library.keys())
+
+
+def _is_registered_op(name: str) -> bool:
+    """Whether ``name`` is an op registered in this TensorFlow (tf() was called by _read)."""
+    from tensorflow.python.framework import op_def_registry
+
+    return op_def_registry.get(name) is not None
+
+
+def _roots(meta: Any) -> Iterator[str]:
+    graph = meta.object_graph_def
+    for node in graph.nodes:
+        kind = node.WhichOneof("kind")
+        if kind == "function":
+            yield from node.function.concrete_functions
+        elif kind == "bare_concrete_function":
+            yield node.bare_concrete_function.concrete_function_name
+        elif kind == "captured_tensor":
+            yield node.captured_tensor.concrete_function
+    yield from graph.concrete_functions.keys()
+    library = meta.graph_def.library
+    # Gradient functions run when jacgui differentiates through the function they belong to.
+    yield from (gradient.gradient_func for gradient in library.gradient)
+    yield from (gradient.gradient_func for gradient in library.registered_gradients)
+
+
+def _function_names(value: Any) -> Iterator[str]:
+    """Names of every function an attribute value refers to, nested ones included."""
+    functions = []
+    if value.HasField("func"):
+        functions.append(value.func)
+    if value.HasField("list"):
+        functions.extend(value.list.func)
+    for function in functions:
+        yield function.name
+        for nested in function.attr.values():
+            yield from _function_names(nested)
 
 
 def _read(directory: Path) -> Any:
     # Only protobuf is used, but importing any tensorflow submodule runs tensorflow/__init__,
     # whose start-up notices tf() keeps off the user's stderr.
     from ._tf import tf
-    from .errors import ModelLoadError
 
     tf()
     from tensorflow.core.protobuf import saved_model_pb2
 
     model = saved_model_pb2.SavedModel()
+    # The order of tensorflow's loader_impl.parse_saved_model: what it would load is scanned.
     binary, text = directory / "saved_model.pb", directory / "saved_model.pbtxt"
+    name = printable(directory.name)
     try:
         if binary.is_file():
             model.ParseFromString(binary.read_bytes())
@@ -123,12 +261,12 @@ def _read(directory: Path) -> Any:
 
             text_format.Parse(text.read_text(encoding="utf-8"), model)
         else:
-            raise ModelLoadError(f"{directory.name} is not a SavedModel (no saved_model.pb)")
+            raise ModelLoadError(f"{name} is not a SavedModel (no saved_model.pb)")
     except ModelLoadError:
         raise
-    except Exception as exc:  # noqa: BLE001 - protobuf raises DecodeError, ParseError, OSError
+    except Exception as exc:  # DecodeError, ParseError, OSError, UnicodeError, RecursionError
         first = (str(exc).splitlines() or [""])[0][:200]
         raise ModelLoadError(
-            f"cannot read {directory.name}/saved_model.pb: {type(exc).__name__}: {first}"
+            f"cannot read {name}/saved_model.pb: {type(exc).__name__}: {printable(first)}"
         ) from None
     return model

@@ -1,4 +1,10 @@
-"""Descriptions of a model's inputs and outputs, and their element labels."""
+"""Descriptions of a model's inputs and outputs, and their element labels.
+
+Names are kept exactly as the model file has them (lookups use them); what is shown, the
+element labels and :meth:`TensorInfo.describe`, goes through
+:func:`jacgui.core.text.printable`, so a name holding escape sequences cannot rewrite a
+terminal or a window.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .images import image_layout, is_image
+from .text import printable
 
 #: Vector labels carry the tensor's name (``x[3]``) only when it is this short; a generated
 #: name such as ``keras_tensor_587`` would make every label unreadable.
@@ -50,12 +57,15 @@ class TensorInfo:
         return is_image(self.shape)
 
     def element_labels(self) -> tuple[str, ...]:
-        """Display label of every flattened (row-major) element (computed once per spec)."""
+        """Display label of every flattened (row-major) element (computed once per spec).
+
+        Control characters are escaped (:func:`jacgui.core.text.printable`).
+        """
         return _cached_labels(self.name, self.shape, self.feature_names)
 
     def describe(self) -> str:
-        """One-line summary such as ``x (8,) float32``."""
-        return f"{self.name} {self.shape} {self.dtype}"
+        """One-line summary such as ``x (8,) float32``, with the name made printable."""
+        return f"{printable(self.name)} {self.shape} {self.dtype}"
 
 
 def element_labels(
@@ -65,11 +75,13 @@ def element_labels(
 
     Feature names win when their count matches; otherwise ``x[3]`` for a vector with a short
     name (``[3]`` for a long one), ``[r,c,ch]`` for an image or any shaped tensor (the axis
-    title names the tensor) and the name itself for a scalar.
+    title names the tensor) and the name itself for a scalar. Control characters
+    are escaped.
     """
     size = int(math.prod(shape))
     if feature_names is not None and len(feature_names) == size:
-        return [str(n) for n in feature_names]
+        return [printable(str(n)) for n in feature_names]
+    name = printable(name)
     if len(shape) == 0:
         return [name]
     if len(shape) == 1:

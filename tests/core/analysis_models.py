@@ -37,6 +37,22 @@ def ishigami() -> ModelHandle:
     a, b = ISHIGAMI_A, ISHIGAMI_B
 
     def f(x):
-        return (tf.sin(x[:, 0]) + a * tf.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * tf.sin(x[:, 0]))[:, None]
+        x1, x2, x3 = x[:, 0], x[:, 1], x[:, 2]
+        return (tf.sin(x1) + a * tf.sin(x2) ** 2 + b * x3**4 * tf.sin(x1))[:, None]
 
     return function_model(f, 3, 1, np.zeros(3), name="ishigami")
+
+
+#: Coefficients of the Sobol G-function used in the tests (Saltelli et al. 2010, test case).
+G_COEFFICIENTS = (0.0, 1.0, 4.5, 9.0, 99.0, 99.0)
+
+
+def g_function(coefficients=G_COEFFICIENTS) -> ModelHandle:
+    """``prod_j (|4 x_j - 2| + a_j) / (1 + a_j)`` on ``[0, 1]^d``."""
+    a = np.asarray(coefficients, dtype=float)
+
+    def f(x):
+        terms = (tf.abs(4 * x - 2) + tf.cast(a, x.dtype)) / tf.cast(1 + a, x.dtype)
+        return tf.reduce_prod(terms, axis=1, keepdims=True)
+
+    return function_model(f, a.size, 1, np.full(a.size, 0.5), name="g_function")

@@ -1,12 +1,10 @@
 """Can I trust this number? Automatic differentiation against central differences, cell by cell.
 
 AD (reverse or forward, in the model's precision) is exact up to round-off; central differences
-(float64 where the model allows) carry a per-cell error estimate. Where the two agree within
-``FD error estimate + AD round-off`` both are right; where they do not, one of them is wrong
-there (a kink, a non-differentiable op, a gradient that lies, or an FD step that is too large).
-
-AD round-off is taken as ``8 eps_AD * max_j |AD_ij|``: the error of one backward pass scales with
-the largest terms of its row, not with the cell (a cell that cancels to ~0 still carries it).
+(float64 where the model allows) carry a per-cell error estimate. Each cell is judged by the one
+agreement policy of :mod:`jacgui.core.agreement`: within ``FD error estimate + AD round-off``
+both are right; far outside it one of them is wrong there (a kink, a non-differentiable op, a
+gradient that lies, or an FD step that is too large).
 """
 
 from __future__ import annotations
@@ -16,15 +14,20 @@ from typing import Any
 
 import numpy as np
 
+from ..agreement import GREEN, LEVELS, ad_roundoff, agreement_levels
 from ..engine import jacobian, plan_job
 from ..handle import ModelHandle
-from ..job import (DEFAULT_MEMORY_BUDGET, CancelToken, JacobianJob, JacobianOptions, Progress,
-                   ProgressCallback)
+from ..job import (
+    DEFAULT_MEMORY_BUDGET,
+    CancelToken,
+    JacobianJob,
+    JacobianOptions,
+    Progress,
+    ProgressCallback,
+)
+from ..process.dispatch import isolated_operation
 from ..views import near_zero
 from .tables import matrix_rows
-
-#: Multiple of the AD dtype's epsilon (times the row's largest |AD|) allowed for AD round-off.
-AD_ROUNDOFF_ULPS = 8.0
 
 
 @dataclass(frozen=True)
@@ -39,15 +42,18 @@ class Agreement:
     fd_error : ndarray (m, n)
         FD error estimate per cell (truncation from steps h and 2h, plus round-off).
     ad_roundoff : ndarray (m, n)
-        Assumed AD round-off (see the module docstring).
+        Assumed AD round-off (:func:`jacgui.core.agreement.ad_roundoff` of the row's max |AD|).
     agree : ndarray of bool (m, n)
-        ``|ad - fd| <= fd_error + ad_roundoff``.
+        ``|ad - fd| <= fd_error + ad_roundoff``: the policy's green level.
     max_abs, max_abs_cell
         Largest finite ``|ad - fd|`` and its (row, col).
     max_rel, max_rel_cell
         Largest ``|ad - fd| / max(|ad|, |fd|, tiny)`` over cells that are not both near zero
         (below 1e-6 of the largest magnitude); NaN and (-1, -1) when every cell is near zero.
     fraction_agree : float
+    levels : ndarray of int8 (m, n) or None
+        The policy's level per cell (index into :data:`jacgui.core.agreement.LEVELS`:
+        green, amber, red).
     """
 
     ad: np.ndarray
@@ -67,6 +73,7 @@ class Agreement:
     input_labels: tuple[str, ...]
     output_labels: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+    levels: np.ndarray | None = None
 
     def cell_name(self, cell: tuple[int, int]) -> str:
         """``d <output label> / d <input label>`` for a (row, col)."""
@@ -85,8 +92,15 @@ class Agreement:
             f"{self.cell_name(self.max_rel_cell)}",
             f"cells agreeing within the FD error estimate + AD round-off: "
             f"{self.fraction_agree:.1%} ({int(self.agree.sum())} of {self.agree.size})",
+            *self._level_lines(),
             *[f"warning: {w}" for w in self.warnings],
         ]
+
+    def _level_lines(self) -> list[str]:
+        if self.levels is None:
+            return []
+        counts = [int(np.sum(self.levels == code)) for code in range(len(LEVELS))]
+        return ["green / amber / red cells: " + " / ".join(str(c) for c in counts)]
 
     def to_rows(self) -> list[list[Any]]:
         """Table: the difference heatmap ``AD - FD`` with labels."""
@@ -102,10 +116,11 @@ class Agreement:
             "max_rel_cell": list(self.max_rel_cell), "fraction_agree": self.fraction_agree,
             "ad_method": self.ad_method, "ad_dtype": self.ad_dtype, "fd_dtype": self.fd_dtype,
             "input_labels": list(self.input_labels), "output_labels": list(self.output_labels),
-            "warnings": list(self.warnings),
+            "warnings": list(self.warnings), "levels": self.levels,
         }
 
 
+@isolated_operation("compare")
 def compare_ad_fd(model: ModelHandle, point: Any = None, *, input: str | None = None,
                   output: str | None = None, ad_method: str = "auto",
                   memory_budget: int = DEFAULT_MEMORY_BUDGET,
@@ -146,9 +161,9 @@ def agreement_of(ad: np.ndarray, fd: np.ndarray, fd_error: np.ndarray, ad_dtype:
     difference = ad64 - fd64
     size = np.abs(difference)
     row_scale = np.nanmax(np.where(np.isfinite(ad64), np.abs(ad64), 0.0), axis=1, keepdims=True)
-    ad_roundoff = np.broadcast_to(
-        AD_ROUNDOFF_ULPS * float(np.finfo(ad_dtype).eps) * row_scale, ad64.shape).copy()
-    agree = size <= np.asarray(fd_error, np.float64) + ad_roundoff  # NaN never agrees
+    roundoff = np.broadcast_to(ad_roundoff(row_scale, ad_dtype), ad64.shape).copy()
+    levels = agreement_levels(ad64, fd64, fd_error, row_scale, ad_dtype)
+    agree = levels == GREEN  # NaN never agrees
     max_abs, max_abs_cell = _argmax(size)
     magnitude = np.maximum(np.abs(ad64), np.abs(fd64))
     both_zero = near_zero(np.where(np.isfinite(magnitude), magnitude, np.nan).ravel())
@@ -156,10 +171,10 @@ def agreement_of(ad: np.ndarray, fd: np.ndarray, fd_error: np.ndarray, ad_dtype:
     with np.errstate(invalid="ignore", divide="ignore"):
         relative = size / np.maximum(magnitude, np.finfo(np.float64).tiny)
     max_rel, max_rel_cell = _argmax(np.where(both_zero, np.nan, relative))
-    return Agreement(ad64, fd64, difference, np.asarray(fd_error, np.float64), ad_roundoff,
+    return Agreement(ad64, fd64, difference, np.asarray(fd_error, np.float64), roundoff,
                      agree, max_abs, max_abs_cell, max_rel, max_rel_cell,
                      float(agree.mean()) if agree.size else 1.0, ad_method, ad_dtype, fd_dtype,
-                     tuple(input_labels), tuple(output_labels), warnings)
+                     tuple(input_labels), tuple(output_labels), warnings, levels)
 
 
 def _argmax(values: np.ndarray) -> tuple[float, tuple[int, int]]:

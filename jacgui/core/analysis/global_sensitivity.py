@@ -17,10 +17,10 @@ Derivative-based global sensitivity measures (DGSM, Sobol & Kucherenko 2009):
   ``[a_j, b_j]`` (``dgsm_variance_bound`` is the same without the division by ``Var f_i``, which
   is estimated from the same samples). Only when bounds are given.
 
-Standard errors are ``std / sqrt(N)`` of the per-sample quantity, as for independent samples;
-for a Latin hypercube they are conservative (LHS has at most the variance of plain sampling
-for the additive part). The standard error of ``std`` is the normal-theory
-``std / sqrt(2 (N - 1))``, approximate.
+Every statistic has a bootstrap standard error ``se_*`` and a 95 % half-width ``conf_*``
+(:mod:`.streamed_bootstrap`: Poisson weights drawn batch by batch). They treat the points as
+independent draws, which is right for uniform sampling and conservative for a Latin hypercube
+or a Sobol sequence.
 """
 
 from __future__ import annotations
@@ -31,59 +31,98 @@ from typing import Any
 import numpy as np
 
 from .._tf import tf
-from ..engine import model_facts, complete_point, held_inputs, selection_for
 from ..errors import JacguiError
 from ..handle import ModelHandle
-from ..job import DEFAULT_MEMORY_BUDGET, CancelToken, JacobianJob, Progress, ProgressCallback
-from ..selection import Selection
+from ..job import DEFAULT_MEMORY_BUDGET, CancelToken, ProgressCallback
+from ..process.dispatch import isolated_operation
+from ._common import Steps, prepare_native, whole_number
 from .batched_jacobian import batch_jacobian_function, batch_size_for
-from .tables import matrix_rows
+from .sampling import check_bounds
+from .streamed_bootstrap import (
+    MIN_RESAMPLES,
+    PoissonBootstrap,
+    resamples_that_fit,
+    standard_errors,
+)
 
 AGGREGATES = ("mean", "mean-abs", "std", "dgsm")
+#: Bootstrap replicates by default: standard errors to about 3 % (1 / sqrt(2 R)).
+DEFAULT_RESAMPLES = 500
+#: z of the two-sided 95 % normal interval (scipy.stats.norm.ppf(0.975)).
+Z_95 = 1.959963984540054
+# The statistics that get a standard error and a 95 % half-width, by field suffix.
+_STATISTICS = ("mean", "mean_abs", "std", "dgsm", "dgsm_share", "dgsm_variance_bound",
+               "total_index_bound")
 
 
 @dataclass(frozen=True)
 class AggregateTable:
-    """One aggregate matrix with its standard errors, labels and provenance (for export)."""
+    """One aggregate matrix with its 95 % half-widths, labels and provenance (for export).
+
+    ``extra`` holds further (m, n) statistics exported beside it, each followed by its
+    ``<name>_conf`` (for ``dgsm``: ``dgsm_share``, ``dgsm_variance_bound``,
+    ``total_index_bound``).
+    """
 
     name: str
     matrix: np.ndarray
+    conf: np.ndarray
     standard_error: np.ndarray
     input_labels: tuple[str, ...]
     output_labels: tuple[str, ...]
     metadata: dict[str, Any]
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     def to_rows(self) -> list[list[Any]]:
-        """The matrix, then a blank row, then its standard errors, both labelled."""
-        rows = matrix_rows(self.matrix, self.output_labels, self.input_labels, self.name)
-        rows += [[]] + matrix_rows(self.standard_error, self.output_labels, self.input_labels,
-                                   f"standard error of {self.name}")
+        """Long table: one labelled row per (output, input) with every column."""
+        columns = {self.name: self.matrix, f"{self.name}_conf": self.conf,
+                   f"{self.name}_se": self.standard_error, **self.extra}
+        rows: list[list[Any]] = [["output", "input", *columns]]
+        for i, out in enumerate(self.output_labels):
+            for j, inp in enumerate(self.input_labels):
+                rows.append([out, inp, *(values[i, j] for values in columns.values())])
         return rows
 
     def to_dict(self) -> dict[str, Any]:
-        """Arrays and metadata; ``primary`` names the main array."""
+        """Arrays and metadata; ``primary`` names the main array, ``conf`` its half-widths."""
         return {"analysis": "global", "aggregate": self.name, "primary": "matrix",
-                "matrix": self.matrix, "standard_error": self.standard_error,
-                "input_labels": list(self.input_labels),
+                "matrix": self.matrix, "conf": self.conf, "standard_error": self.standard_error,
+                **self.extra, "input_labels": list(self.input_labels),
                 "output_labels": list(self.output_labels), **self.metadata}
 
 
 @dataclass(frozen=True)
 class GlobalSensitivity:
-    """Statistics of ``J(x)`` over N points; every matrix is (m, n), float64."""
+    """Statistics of ``J(x)`` over N points; every matrix is (m, n), float64.
+
+    ``se_<statistic>`` is the bootstrap standard error and ``conf_<statistic>`` the half-width
+    of its 95 % interval (``1.96 se``); both are NaN when the bootstrap was skipped
+    (``n_resamples == 0``, see ``warnings``). The bound statistics and their errors are
+    ``None`` without bounds.
+    """
 
     n_samples: int
     mean: np.ndarray
     mean_abs: np.ndarray
     std: np.ndarray
     dgsm: np.ndarray
+    dgsm_share: np.ndarray
+    dgsm_variance_bound: np.ndarray | None
+    total_index_bound: np.ndarray | None
     se_mean: np.ndarray
     se_mean_abs: np.ndarray
     se_std: np.ndarray
     se_dgsm: np.ndarray
-    dgsm_share: np.ndarray
-    dgsm_variance_bound: np.ndarray | None
-    total_index_bound: np.ndarray | None
+    se_dgsm_share: np.ndarray
+    se_dgsm_variance_bound: np.ndarray | None
+    se_total_index_bound: np.ndarray | None
+    conf_mean: np.ndarray
+    conf_mean_abs: np.ndarray
+    conf_std: np.ndarray
+    conf_dgsm: np.ndarray
+    conf_dgsm_share: np.ndarray
+    conf_dgsm_variance_bound: np.ndarray | None
+    conf_total_index_bound: np.ndarray | None
     output_mean: np.ndarray
     output_var: np.ndarray
     input_labels: tuple[str, ...]
@@ -91,50 +130,63 @@ class GlobalSensitivity:
     method: str
     batch_size: int
     n_batches: int
+    n_resamples: int
+    confidence_level: float = 0.95
     warnings: tuple[str, ...] = ()
     provenance: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def aggregate(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """``(matrix, standard_error)`` for ``"mean"``, ``"mean-abs"``, ``"std"`` or ``"dgsm"``."""
-        table = {"mean": (self.mean, self.se_mean), "mean-abs": (self.mean_abs, self.se_mean_abs),
-                 "std": (self.std, self.se_std), "dgsm": (self.dgsm, self.se_dgsm)}
-        if name not in table:
+        """``(matrix, 95 % half-width)`` for ``"mean"``, ``"mean-abs"``, ``"std"``, ``"dgsm"``."""
+        if name not in AGGREGATES:
             raise JacguiError(f"unknown aggregate {name!r}; use one of {', '.join(AGGREGATES)}")
-        return table[name]
+        key = name.replace("-", "_")
+        return getattr(self, key), getattr(self, f"conf_{key}")
 
     def table(self, name: str) -> AggregateTable:
-        """An exportable table of one aggregate, with N, method and provenance."""
-        matrix, error = self.aggregate(name)
+        """An exportable table of one aggregate, with N, method and provenance.
+
+        For ``"dgsm"`` it also carries ``dgsm_share`` and, with bounds, ``dgsm_variance_bound``
+        and ``total_index_bound``, each with its half-widths.
+        """
+        matrix, conf = self.aggregate(name)
+        key = name.replace("-", "_")
         meta = {"n_samples": self.n_samples, "method": self.method,
-                "batch_size": self.batch_size, "warnings": list(self.warnings), **self.provenance}
+                "batch_size": self.batch_size, "n_resamples": self.n_resamples,
+                "confidence_level": self.confidence_level, "warnings": list(self.warnings),
+                **self.provenance}
+        extra: dict[str, np.ndarray] = {}
         if name == "dgsm":
-            meta["dgsm_share"] = self.dgsm_share
-            if self.total_index_bound is not None:
-                meta["total_index_bound"] = self.total_index_bound
-        return AggregateTable(name, matrix, error, self.input_labels, self.output_labels, meta)
+            for stat in ("dgsm_share", "dgsm_variance_bound", "total_index_bound"):
+                if getattr(self, stat) is not None:
+                    extra[stat] = getattr(self, stat)
+                    extra[f"{stat}_conf"] = getattr(self, f"conf_{stat}")
+        return AggregateTable(name, matrix, conf, getattr(self, f"se_{key}"), self.input_labels,
+                              self.output_labels, meta, extra)
 
     def to_rows(self) -> list[list[Any]]:
-        """Long table: one row per cell with every statistic."""
-        rows: list[list[Any]] = [["output", "input", "mean", "se_mean", "mean_abs",
-                                  "se_mean_abs", "std", "dgsm", "se_dgsm", "dgsm_share",
-                                  "total_index_bound"]]
+        """Long table: one row per cell with every statistic and its 95 % half-width."""
+        present = [s for s in _STATISTICS if getattr(self, s) is not None]
+        header = ["output", "input"]
+        for stat in present:
+            header += [stat, f"{stat}_conf"]
+        rows: list[list[Any]] = [header]
         for i, out in enumerate(self.output_labels):
             for j, inp in enumerate(self.input_labels):
-                bound = None if self.total_index_bound is None else self.total_index_bound[i, j]
-                rows.append([out, inp, self.mean[i, j], self.se_mean[i, j],
-                             self.mean_abs[i, j], self.se_mean_abs[i, j], self.std[i, j],
-                             self.dgsm[i, j], self.se_dgsm[i, j], self.dgsm_share[i, j], bound])
+                row: list[Any] = [out, inp]
+                for stat in present:
+                    row += [getattr(self, stat)[i, j], getattr(self, f"conf_{stat}")[i, j]]
+                rows.append(row)
         return rows
 
     def to_dict(self) -> dict[str, Any]:
         """Arrays and metadata; ``primary`` names the main array."""
-        doc = {k: getattr(self, k) for k in (
-            "n_samples", "mean", "mean_abs", "std", "dgsm", "se_mean", "se_mean_abs", "se_std",
-            "se_dgsm", "dgsm_share", "output_mean", "output_var", "method", "batch_size",
-            "n_batches")}
-        if self.total_index_bound is not None:
-            doc.update(dgsm_variance_bound=self.dgsm_variance_bound,
-                       total_index_bound=self.total_index_bound)
+        doc: dict[str, Any] = {k: getattr(self, k) for k in (
+            "n_samples", "output_mean", "output_var", "method", "batch_size", "n_batches",
+            "n_resamples", "confidence_level")}
+        for stat in _STATISTICS:
+            if getattr(self, stat) is not None:
+                doc.update({stat: getattr(self, stat), f"se_{stat}": getattr(self, f"se_{stat}"),
+                            f"conf_{stat}": getattr(self, f"conf_{stat}")})
         return {"analysis": "global", "primary": "mean_abs", **doc,
                 "input_labels": list(self.input_labels),
                 "output_labels": list(self.output_labels), "warnings": list(self.warnings),
@@ -164,10 +216,12 @@ class _Moments:
         return np.sqrt(self.m2 / max(self.count - 1, 1))
 
 
+@isolated_operation("global")
 def global_sensitivity(model: ModelHandle, points: Any, *, input: str | None = None,
                        output: str | None = None, fixed: Any = None, bounds: Any = None,
                        memory_budget: int = DEFAULT_MEMORY_BUDGET,
-                       batch_size: int | None = None, progress: ProgressCallback | None = None,
+                       batch_size: int | None = None, n_resamples: int = DEFAULT_RESAMPLES,
+                       seed: int | None = 0, progress: ProgressCallback | None = None,
                        cancel: CancelToken | None = None,
                        provenance: dict[str, Any] | None = None) -> GlobalSensitivity:
     """Jacobian statistics over ``points``, shape ``(N, *input shape)`` or ``(N, n)``.
@@ -179,14 +233,19 @@ def global_sensitivity(model: ModelHandle, points: Any, *, input: str | None = N
     bounds : array (n, 2), optional
         The box the points were drawn from; enables ``total_index_bound``.
     memory_budget : int
-        Bytes; sets the batch size (unless ``batch_size`` is given).
+        Bytes; sets the batch size (unless ``batch_size`` is given) and, with a quarter of it,
+        how many bootstrap replicates fit.
+    n_resamples : int
+        Bootstrap replicates (0 skips the intervals).
+    seed : int, optional
+        Seed of the bootstrap weights (the same seed gives the same intervals).
     progress, cancel
         Reported / checked between batches; cancelling raises ``JacobianCancelled``.
     provenance : dict, optional
         Carried into exports (e.g. ``{"sampling": "lhs", "seed": 1}``).
     """
-    job = JacobianJob(model, fixed or {}, "auto", input, output)
-    selection, _ = selection_for(model, job)
+    problem = prepare_native(model, fixed, input, output)
+    selection, others = problem.selection, problem.held
     n, m = selection.n, selection.m
     x = np.asarray(points, dtype=np.float64)
     if x.ndim < 1 or x.size == 0 or x.size % n or (x.ndim > 1 and x[0].size != n):
@@ -195,25 +254,27 @@ def global_sensitivity(model: ModelHandle, points: Any, *, input: str | None = N
     x = x.reshape(-1, n)
     if not np.all(np.isfinite(x)):
         raise JacguiError(f"{int(np.sum(~np.all(np.isfinite(x), axis=1)))} point(s) hold NaN/Inf")
-    others = held_inputs(model, selection, complete_point(model, fixed, input))
-    box = None
-    if bounds is not None:
-        from .sampling import check_bounds
-
-        box = check_bounds(bounds, n)
+    n_resamples = whole_number(n_resamples, "n_resamples", 0)
+    box = None if bounds is None else check_bounds(bounds, n)
+    warnings: list[str] = []
+    resamples = resamples_that_fit(int(n_resamples), m * n, memory_budget // 4)
+    if n_resamples and (resamples < MIN_RESAMPLES or x.shape[0] < 2):
+        warnings.append(_no_bootstrap_reason(x.shape[0], m, n, memory_budget))
+        resamples = 0
+    boot = (PoissonBootstrap(m, n, resamples, np.random.default_rng(seed)) if resamples
+            else None)
     reverse = m <= n
-    elements, suspects = model_facts(model, selection, others)
-    batch = batch_size or batch_size_for(m, n, elements, reverse, selection.dtype, memory_budget)
+    elements = problem.activation_elements()
+    budget = memory_budget - (resamples * m * n * 32)
+    batch = batch_size or batch_size_for(m, n, elements, reverse, selection.dtype, budget)
     batch = int(min(batch, x.shape[0]))
-    function = batch_jacobian_function(model, selection, reverse)
+    function = batch_jacobian_function(problem, reverse)
     n_batches = -(-x.shape[0] // batch)
     stats = {key: _Moments() for key in ("j", "abs", "sq", "y")}
     connected, bad = True, 0
-    if progress is not None:
-        progress(Progress(0, 0, n_batches))
+    steps = Steps(n_batches, progress, cancel)
     for index in range(n_batches):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
+        steps.check()
         chunk = x[index * batch:(index + 1) * batch]
         real = chunk.shape[0]
         if real < batch:  # pad to the traced batch size; the copies are dropped below
@@ -221,43 +282,59 @@ def global_sensitivity(model: ModelHandle, points: Any, *, input: str | None = N
         y, jac, linked = function(tf().constant(chunk, selection.dtype), others)
         connected = connected and bool(linked)
         jac = jac.numpy()[:real].astype(np.float64)
+        y = y.numpy()[:real].astype(np.float64)
         bad += int(np.sum(~np.all(np.isfinite(jac.reshape(real, -1)), axis=1)))
         stats["j"].add(jac)
         stats["abs"].add(np.abs(jac))
         stats["sq"].add(np.square(jac))
-        stats["y"].add(y.numpy()[:real].astype(np.float64))
-        if progress is not None:
-            progress(Progress(0, index + 1, n_batches))
-    warnings = []
+        stats["y"].add(y)
+        if boot is not None:
+            boot.add(jac, y)
+        steps.advance()
     if not connected:
         from .. import dependence
 
-        warnings.append(dependence.explain_disconnected(selection, x[0], others, model.cache,
-                                                        suspects))
+        warnings.append(dependence.explain_disconnected(selection, x[0], others,
+                                                        problem.traces, problem.facts().suspects))
     if bad:
         warnings.append(f"{bad} of {x.shape[0]} samples gave NaN/Inf Jacobians")
-    return _result(stats, box, selection, "reverse" if reverse else "forward", batch,
-                   n_batches, tuple(warnings), dict(provenance or {}))
-
-
-def _result(stats: dict[str, _Moments], box: np.ndarray | None, selection: Selection,
-            method: str, batch: int, n_batches: int, warnings: tuple[str, ...],
-            provenance: dict[str, Any]) -> GlobalSensitivity:
-    count = stats["j"].count
-    root = np.sqrt(count)
-    std = stats["j"].std()
-    dgsm = stats["sq"].mean
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(dgsm.sum(axis=1, keepdims=True) > 0,
-                         dgsm / dgsm.sum(axis=1, keepdims=True), 0.0)
-        variance_bound = bound = None
-        output_var = np.square(stats["y"].std())
-        if box is not None:
-            variance_bound = dgsm * np.square(box[:, 1] - box[:, 0])[None, :] / np.pi**2
-            bound = np.where(output_var[:, None] > 0, variance_bound / output_var[:, None], np.nan)
+    widths = None if box is None else box[:, 1] - box[:, 0]
+    errors = (standard_errors(boot.replicates(widths)) if boot is not None else {})
+    point = _estimates(stats, widths)
+    fields: dict[str, Any] = dict(point)
+    for stat in _STATISTICS:
+        if point.get(stat) is None:
+            fields[f"se_{stat}"] = fields[f"conf_{stat}"] = None
+            continue
+        se = errors.get(stat, np.full((m, n), np.nan))
+        fields[f"se_{stat}"], fields[f"conf_{stat}"] = se, Z_95 * se
     return GlobalSensitivity(
-        count, stats["j"].mean, stats["abs"].mean, std, dgsm, std / root,
-        stats["abs"].std() / root, std / np.sqrt(2 * max(count - 1, 1)), stats["sq"].std() / root,
-        share, variance_bound, bound, stats["y"].mean, output_var,
-        selection.input.element_labels(), selection.output.element_labels(), method, batch,
-        n_batches, warnings, provenance)
+        n_samples=stats["j"].count, **fields,
+        input_labels=selection.input.element_labels(),
+        output_labels=selection.output.element_labels(),
+        method=function.method, batch_size=batch, n_batches=n_batches,
+        n_resamples=resamples, warnings=tuple(warnings), provenance=dict(provenance or {}))
+
+
+def _no_bootstrap_reason(count: int, m: int, n: int, budget: int) -> str:
+    if count < 2:
+        return "one point gives no spread: no intervals"
+    need = MIN_RESAMPLES * m * n * 32
+    return (f"{MIN_RESAMPLES} bootstrap replicates of {m}x{n} statistics need "
+            f"{need / 2**20:.0f} MiB, more than a quarter of the memory budget "
+            f"({budget / 2**20:.0f} MiB): no intervals; raise the budget")
+
+
+def _estimates(stats: dict[str, _Moments], widths: np.ndarray | None) -> dict[str, Any]:
+    dgsm = stats["sq"].mean
+    output_var = np.square(stats["y"].std())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        total = dgsm.sum(axis=1, keepdims=True)
+        share = np.where(total > 0, dgsm / total, 0.0)
+        variance_bound = bound = None
+        if widths is not None:
+            variance_bound = dgsm * np.square(widths)[None, :] / np.pi**2
+            bound = np.where(output_var[:, None] > 0, variance_bound / output_var[:, None], np.nan)
+    return {"mean": stats["j"].mean, "mean_abs": stats["abs"].mean, "std": stats["j"].std(),
+            "dgsm": dgsm, "dgsm_share": share, "dgsm_variance_bound": variance_bound,
+            "total_index_bound": bound, "output_mean": stats["y"].mean, "output_var": output_var}

@@ -1,4 +1,4 @@
-"""Local linearity: how far along one input does the tangent of one output stay right?
+"""Local linearity: how far along one input the tangent of one output stays right.
 
 ``slice_cell`` evaluates ``f_i(x + t e_j)`` on a grid of ``t`` in ONE batched model call and
 compares it with the tangent line ``f_i(x) + t J_ij``. The **trust radius** is the interval
@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import JacguiError
-from ..finite_diff import batched_function
 from ..handle import ModelHandle
+from ..process.dispatch import isolated_operation
 from ._common import prepare, resolve_index, row_gradient
 
 #: Relative tolerance of the trust radius.
@@ -117,6 +117,7 @@ def default_half_range(x_j: float) -> float:
     return 0.5 * max(1.0, abs(float(x_j)))
 
 
+@isolated_operation("slice")
 def slice_cell(model: ModelHandle, point: Any = None, row: int | str = 0, col: int | str = 0, *,
                input: str | None = None, output: str | None = None,
                t_range: float | None = None, samples: int = 101,
@@ -159,13 +160,12 @@ def slice_cell(model: ModelHandle, point: Any = None, row: int | str = 0, col: i
     batch = np.repeat(x_eval[None], grid.size, axis=0)
     batch[:, j] = (x_eval[j] + grid).astype(prepared.dtype)
     t = batch[:, j].astype(np.float64) - float(x_eval[j])  # the offsets actually evaluated
-    f = batched_function(selection, prepared.others, model.cache)
-    values = f(batch, prepared.others).numpy()[:, i].astype(np.float64)
+    values = prepared.evaluate(batch)[:, i].astype(np.float64)
     zero = int(np.flatnonzero(t == 0.0)[0])
     f_x = float(values[zero])
     source = "given"
     if derivative is None:
-        derivative = float(row_gradient(prepared, model.cache, i)[j])
+        derivative = float(row_gradient(prepared, i)[j])
         source = f"reverse mode, {prepared.dtype}"
     tangent = f_x + t * float(derivative)
     error = np.abs(tangent - values)

@@ -1,4 +1,7 @@
-"""Points in a box: plain uniform sampling and a hand-written Latin hypercube; bounds files.
+"""Points in a box, and bounds files.
+
+Sampling (:func:`sample_box`) is scrambled Sobol, Latin hypercube or uniform, all from
+``scipy.stats.qmc`` / NumPy.
 
 Bounds files give ``[low, high]`` per input element:
 
@@ -11,6 +14,7 @@ Bounds files give ``[low, high]`` per input element:
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +23,15 @@ import numpy as np
 from ..errors import JacguiError
 from ..labelled import csv_rows, is_number, keyed, read_text, to_number
 from ..spec import TensorInfo
+from ._common import whole_number
 
-SAMPLING_METHODS = ("uniform", "lhs")
+SAMPLING_METHODS = ("sobol", "lhs", "uniform")
+#: The largest dimension scipy's Sobol direction numbers cover.
+SOBOL_MAX_DIMENSION = 21201
+
+
+class SobolBalanceWarning(UserWarning):
+    """A Sobol sample whose size is not a power of 2 (it loses the sequence's balance)."""
 
 
 def check_bounds(bounds: Any, size: int | None = None) -> np.ndarray:
@@ -40,28 +51,66 @@ def check_bounds(bounds: Any, size: int | None = None) -> np.ndarray:
     return array
 
 
-def sample_box(bounds: Any, n_samples: int, method: str = "uniform",
+def sample_box(bounds: Any, n_samples: int, method: str = "sobol",
                seed: int | None = None) -> np.ndarray:
     """``n_samples`` points in the box ``bounds`` (shape ``(n, 2)``), shape ``(N, n)``.
 
-    ``"uniform"`` draws independent uniform points. ``"lhs"`` is a Latin hypercube: along every
-    dimension each of the ``N`` equal strata holds exactly one point (uniform inside it), and
-    the strata are paired across dimensions by independent random permutations.
+    Parameters
+    ----------
+    bounds : array (n, 2)
+        ``[low, high]`` per input element.
+    n_samples : int
+        N.
+    method : {"sobol", "lhs", "uniform"}
+        ``"sobol"``: a scrambled Sobol sequence (``scipy.stats.qmc.Sobol``), whose averages
+        converge faster than random points; its balance needs N to be a power of 2, otherwise
+        a :class:`SobolBalanceWarning` is issued. ``"lhs"``: a Latin hypercube
+        (``scipy.stats.qmc.LatinHypercube``), one point in each of the N strata of every input.
+        ``"uniform"``: independent uniform points.
+    seed : int, optional
+        The same seed gives the same points.
     """
     box = check_bounds(bounds)
     if method not in SAMPLING_METHODS:
         raise JacguiError(f"unknown sampling {method!r}; use one of {', '.join(SAMPLING_METHODS)}")
-    if int(n_samples) != n_samples or n_samples < 1:
-        raise JacguiError(f"the number of samples must be a positive integer, got {n_samples}")
-    n_samples = int(n_samples)
+    n_samples = whole_number(n_samples, "the number of samples", 1)
     rng = np.random.default_rng(seed)
-    dims = box.shape[0]
-    if method == "uniform":
-        unit = rng.random((n_samples, dims))
-    else:
-        strata = np.stack([rng.permutation(n_samples) for _ in range(dims)], axis=1)
-        unit = (strata + rng.random((n_samples, dims))) / n_samples
+    unit = unit_sample(box.shape[0], n_samples, method, rng)
     return box[:, 0] + unit * (box[:, 1] - box[:, 0])
+
+
+def unit_sample(dims: int, n_samples: int, method: str,
+                rng: np.random.Generator) -> np.ndarray:
+    """``n_samples`` points in the unit cube ``[0, 1)^dims``, shape ``(n_samples, dims)``.
+
+    ``method`` is as for :func:`sample_box`.
+    """
+    from scipy.stats import qmc
+
+    if method == "uniform":
+        return rng.random((n_samples, dims))
+    if method == "lhs":
+        return qmc.LatinHypercube(dims, rng=rng).random(n_samples)
+    if dims > SOBOL_MAX_DIMENSION:
+        raise JacguiError(f"Sobol sequences cover at most {SOBOL_MAX_DIMENSION} dimensions, "
+                          f"this design needs {dims}; use lhs")
+    if note := sobol_balance_note(n_samples):
+        warnings.warn(note, SobolBalanceWarning, stacklevel=3)
+    with warnings.catch_warnings():
+        # scipy repeats the same warning in its own words; ours names the sizes to use instead.
+        warnings.simplefilter("ignore", UserWarning)
+        # 64 bits, as scipy.stats.sobol_indices draws its own designs: the same seed then
+        # gives the same points.
+        return qmc.Sobol(dims, scramble=True, bits=64, rng=rng).random(n_samples)
+
+
+def sobol_balance_note(n_samples: int) -> str | None:
+    """Why ``n_samples`` Sobol points are unbalanced, or ``None`` when N is a power of 2."""
+    if n_samples & (n_samples - 1) == 0:
+        return None
+    lower = 1 << (n_samples.bit_length() - 1)
+    return (f"{n_samples} is not a power of 2, so the Sobol points are not balanced and "
+            f"converge more slowly; use {lower} or {2 * lower}")
 
 
 def read_bounds(path: str | Path, spec: TensorInfo) -> np.ndarray:
@@ -70,7 +119,8 @@ def read_bounds(path: str | Path, spec: TensorInfo) -> np.ndarray:
     text = read_text(path, "bounds", (".csv", ".json"))
     labels = spec.element_labels()
     try:
-        pairs = _csv_pairs(text, labels) if path.suffix.lower() == ".csv" else _json_pairs(text, spec)
+        csv_file = path.suffix.lower() == ".csv"
+        pairs = _csv_pairs(text, labels) if csv_file else _json_pairs(text, spec)
     except JacguiError as error:
         raise JacguiError(f"{path.name}: {error}") from None
     try:

@@ -8,7 +8,9 @@ in ONE batched call. The error against the AD value falls like ``h^2`` (central)
 Two step predictions are reported per dtype:
 
 - ``rule_step``: the rule of thumb, ``eps^(1/3)`` (central) or ``eps^(1/2)`` (forward) times
-  ``max(1, |x_j|)``: the engine's default step;
+  ``max(1, |x_j|)``: the step of the plain difference swept here (the engine's step with
+  ``richardson=False``; by default it extrapolates steps h and 2h taken at ``eps^(1/5)`` and
+  ``eps^(1/3)``, see :mod:`jacgui.core.finite_diff`);
 - ``optimal_step``: the minimiser of the error model with the curvature of *this* function,
   ``cbrt(3 eps |f| / |f'''|)`` (central) or ``2 sqrt(eps |f| / |f''|)`` (forward), with
   ``f''``/``f'''`` from a wide stencil in the same call; the rule when the curvature is ~0.
@@ -22,8 +24,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import JacguiError
-from ..finite_diff import batched_function, default_relative_step
+from ..finite_diff import default_relative_step
 from ..handle import ModelHandle
+from ..process.dispatch import isolated_operation
 from ._common import prepare, resolve_index, row_gradient
 
 DEFAULT_STEPS = np.logspace(-12, -1, 45)
@@ -107,6 +110,7 @@ class StepSweep:
         }
 
 
+@isolated_operation("sweep")
 def step_sweep(model: ModelHandle, point: Any = None, row: int | str = 0, col: int | str = 0, *,
                input: str | None = None, output: str | None = None, central: bool = True,
                steps: Any = None, dtype: str | None = None) -> StepSweep:
@@ -128,7 +132,7 @@ def step_sweep(model: ModelHandle, point: Any = None, row: int | str = 0, col: i
     reference = prepare(model, point, input, output)  # float64 where possible
     i = resolve_index(row, reference.selection.output.element_labels(), "output")
     j = resolve_index(col, reference.selection.input.element_labels(), "input")
-    ad_value = float(row_gradient(reference, model.cache, i)[j])
+    ad_value = float(row_gradient(reference, i)[j])
     notes = list(reference.notes)
     curves, used = [], []
     for name in wanted:
@@ -141,7 +145,7 @@ def step_sweep(model: ModelHandle, point: Any = None, row: int | str = 0, col: i
         curves.append(_sweep_one(model, prepared, i, j, relative, central, ad_value))
     if np.all(np.isnan(np.array([c[2] for c in curves]))):
         notes.append("every step vanished or gave NaN: widen the steps")
-    stacked = [np.array(part) for part in zip(*curves)]
+    stacked = [np.array(part) for part in zip(*curves, strict=True)]
     labels = reference.selection
     return StepSweep(i, j, labels.output.element_labels()[i], labels.input.element_labels()[j],
                      float(reference.x[j]), central, relative, tuple(used), *stacked[:3],
@@ -162,8 +166,7 @@ def _sweep_one(model: ModelHandle, prepared: Any, i: int, j: int, relative: np.n
     offsets = np.concatenate([h, -h, [0.0]])
     batch = np.repeat(x_eval[None], offsets.size, axis=0)
     batch[:, j] = (x_eval[j] + offsets.astype(dtype)).astype(dtype)
-    f = batched_function(prepared.selection, prepared.others, model.cache)
-    values = f(batch, prepared.others).numpy()[:, i].astype(np.float64)
+    values = prepared.evaluate(batch)[:, i].astype(np.float64)
     k = h.size
     plus, minus, f0 = values[:k], values[k:2 * k], float(values[-1])
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -87,7 +87,8 @@ def to_json_text(document: dict[str, Any]) -> str:
 
 def save_analysis(analysis: Exportable, path: str | os.PathLike[str]) -> Path:
     """Write ``analysis`` as ``.csv`` (its table), ``.json`` (everything), ``.npz`` (arrays and
-    metadata) or ``.npy`` (its main array), via a temporary file renamed on success."""
+    metadata) or ``.npy`` (its main array), via a temporary file renamed on success.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in ANALYSIS_FORMATS:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -10,32 +9,15 @@ import numpy as np
 
 from .._tf import tf
 from ..errors import ModelLoadError
+from ..reasons import short_reason
 from ..spec import TensorInfo
 
 MAX_MESSAGE = 200
 
-# Lines of TF/Keras error texts that say nothing about the cause.
-_NOISE = re.compile(
-    r"^(Graph execution error:|Detected at node|Exception encountered when calling|"
-    r"Traceback|File \"|Arguments received by|\s*\[\[|\s*•)"
-)
-
 
 def short_message(exc: BaseException) -> str:
     """First meaningful line of an exception, prefixed by its type, at most ~200 characters."""
-    text = str(exc).strip()
-    if isinstance(exc, KeyError) and exc.args:
-        text = repr(exc.args[0])
-    line = ""
-    for candidate in text.splitlines():
-        candidate = candidate.strip()
-        if candidate and not _NOISE.match(candidate):
-            line = candidate
-            break
-    line = line or type(exc).__name__
-    if len(line) > MAX_MESSAGE:
-        line = line[: MAX_MESSAGE - 1].rstrip() + "…"
-    return f"{type(exc).__name__}: {line}"
+    return short_reason(exc)
 
 
 def one_line(text: str) -> str:
@@ -55,7 +37,8 @@ def static_shape(shape: Any, what: str) -> tuple[int, ...]:
     dims = list(shape)[1:]
     if any(d is None for d in dims):
         raise ModelLoadError(
-            f"{what} has shape {tuple(shape)} with an unknown size; jacgui needs fixed sample shapes"
+            f"{what} has shape {tuple(shape)} with an unknown size; "
+            "jacgui needs fixed sample shapes"
         )
     return tuple(int(d) for d in dims)
 

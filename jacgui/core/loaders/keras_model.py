@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 import warnings
 import zipfile
-from types import SimpleNamespace
 from collections.abc import Mapping
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from .._tf import keras, tf
 from ..errors import ModelLoadError, UnsafeModelError
 from ..handle import ForwardFn, ModelHandle
+from ..keras_prescan import prescan_keras
 from ..spec import TensorInfo
 from ._common import (
     dtype_name,
@@ -28,7 +29,12 @@ _MISSING_CLASS = re.compile(r"Could not locate (?:class|function) '([^']+)'")
 
 
 def load_keras(path: Path, *, unsafe: bool) -> ModelHandle:
-    """Load a ``.keras``/``.h5`` file with ``compile=False`` and ``safe_mode=not unsafe``."""
+    """Load a ``.keras``/``.h5`` file with ``compile=False`` and ``safe_mode=not unsafe``.
+
+    The config is pre-scanned first (:func:`jacgui.core.keras_prescan.prescan_keras`): what
+    Keras's safe mode lets through (a Lambda calling a class, foreign-code layers, strings
+    where tensors belong) refuses the load unless ``unsafe`` is true.
+    """
     fmt = "keras" if path.suffix.lower() == ".keras" else "h5"
     if fmt == "keras" and not zipfile.is_zipfile(path):
         raise ModelLoadError(
@@ -41,6 +47,7 @@ def load_keras(path: Path, *, unsafe: bool) -> ModelHandle:
             notes.append(f"Keras {version} HDF5 file loaded with compile=False")
         else:
             notes.append("legacy HDF5 file loaded with compile=False")
+    notes.extend(prescan_keras(path, unsafe=unsafe))
     if unsafe:
         notes.append("loaded with safe_mode off (unsafe=True)")
     model = _load(path, unsafe)
@@ -75,7 +82,9 @@ def _load(path: Path, unsafe: bool) -> Any:
                 "decorate it with @keras.saving.register_keras_serializable() and import it first"
             ) from None
         if isinstance(exc, OSError) and "signature" in text:
-            raise ModelLoadError(f"{path.name} is not a valid HDF5 file (corrupt or truncated?)")
+            raise ModelLoadError(
+                f"{path.name} is not a valid HDF5 file (corrupt or truncated?)"
+            ) from None
         raise ModelLoadError(f"cannot load {path.name}: {short_message(exc)}") from None
 
 
@@ -109,7 +118,7 @@ class _KerasAdapter:
         self.input_dtypes = [dtype_name(t.dtype) for t in tensors]
         self.inputs = tuple(
             TensorInfo(n, static_shape(t.shape, f"input {n!r}"), d)
-            for n, t, d in zip(self.input_names, tensors, self.input_dtypes)
+            for n, t, d in zip(self.input_names, tensors, self.input_dtypes, strict=True)
         )
         batches = {t.shape[0] for t in tensors}
         self.fixed_batch = next(iter(batches)) if len(batches) == 1 else None
@@ -123,9 +132,9 @@ class _KerasAdapter:
         dtypes = [
             float_dtype if float_dtype and s.is_float else s.dtype for s in self.inputs
         ]
-        values = [t.cast(inputs[n], d) for n, d in zip(self.input_names, dtypes)]
+        values = [t.cast(inputs[n], d) for n, d in zip(self.input_names, dtypes, strict=True)]
         if self.pack == "dict":
-            return dict(zip(self.input_names, values))
+            return dict(zip(self.input_names, values, strict=True))
         return values if self.pack == "list" else values[0]
 
     def _zeros(self, batch: int) -> dict[str, Any]:
@@ -156,11 +165,12 @@ class _KerasAdapter:
         else:
             values = list(out) if isinstance(out, (list, tuple)) else [out]
             names = _output_names(model, len(values))
-            self.output_keys = list(range(len(values))) if isinstance(out, (list, tuple)) else [None]
+            listed = isinstance(out, (list, tuple))
+            self.output_keys = list(range(len(values))) if listed else [None]
             self.output_names = names
         return tuple(
             TensorInfo(n, tuple(int(d) for d in v.shape[1:]), dtype_name(to_float32(v).dtype))
-            for n, v in zip(self.output_names, values)
+            for n, v in zip(self.output_names, values, strict=True)
         )
 
     def _call_fixed_probe(self, model: Any) -> Any:
@@ -187,7 +197,8 @@ class _KerasAdapter:
             out = model(self._args(inputs, float_dtype), training=False)
             if self.output_keys == [None]:
                 return {self.output_names[0]: to_float32(out)}
-            return {n: to_float32(out[k]) for n, k in zip(self.output_names, self.output_keys)}
+            pairs = zip(self.output_names, self.output_keys, strict=True)
+            return {n: to_float32(out[k]) for n, k in pairs}
 
         if not self.needs_fixed:
             return call
@@ -203,7 +214,8 @@ class _KerasAdapter:
         model = self.model
         if self.needs_fixed:
             notes.append(
-                f"the model only runs on batches of {self.fixed_batch}; inputs are padded to that size"
+                f"the model only runs on batches of {self.fixed_batch}; inputs are padded to "
+                "that size"
             )
         low = sorted({_compute_dtype(layer) for layer in _layers(model)} & {"float16", "bfloat16"})
         if low:

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 
 from .._tf import tf
-from ..errors import ModelLoadError, UnsafeModelError
+from ..errors import ModelLoadError
 from ..handle import ForwardFn, ModelHandle
-from ..safety import scan_savedmodel
+from ..safety import check_savedmodel
 from ..spec import TensorInfo
 from ._common import (
     dtype_name,
@@ -30,19 +30,11 @@ SERVING_KEYS = ("serving_default", "serve")
 def load_savedmodel(path: Path, *, unsafe: bool) -> ModelHandle:
     """Load a SavedModel and differentiate through its serving signature.
 
-    The graph is scanned first (:func:`jacgui.core.safety.scan_savedmodel`); file, network or
-    Python ops refuse the load unless ``unsafe`` is true.
+    Everything that loading or calling it can run is scanned first against the op allow-list
+    (:func:`jacgui.core.safety.check_savedmodel`); an op off the list, or a TF1 SavedModel,
+    refuses the load unless ``unsafe`` is true.
     """
-    notes: list[str] = []
-    denied = scan_savedmodel(path)
-    if denied and not unsafe:
-        raise UnsafeModelError(
-            f"SavedModel {path.name} contains file/network/Python ops: {', '.join(denied)}; it "
-            "could read or write files when run. Load it with --unsafe / unsafe=True only if you "
-            "trust it"
-        )
-    if denied:
-        notes.append(f"loaded with unsafe=True despite the ops {', '.join(denied)}")
+    notes = list(check_savedmodel(path, unsafe=unsafe))
     try:
         loaded = tf().saved_model.load(str(path))
     except Exception as exc:  # noqa: BLE001 - every failure becomes a one-line load error

@@ -16,7 +16,9 @@ Format (every key optional)::
 default value of that input, in any form :func:`jacgui.core.points.validate_point` accepts
 (nested lists or a flat list). For a ``.py`` model the sidecar wins over the file's ``POINT``
 and ``INPUT_NAMES``/``OUTPUT_NAMES``. A sidecar that cannot be used never fails the load: the
-problem becomes a note on the model and zeros (or the file's point) are used.
+problem becomes a note on the model and zeros (or the file's point) are used. That includes a
+sidecar larger than :data:`MAX_SIDECAR_BYTES` (not read at all), one nested beyond Python's
+recursion limit, and names that are not strings.
 """
 
 from __future__ import annotations
@@ -30,8 +32,15 @@ from ..errors import PointError
 from ..handle import ModelHandle
 from ..points import validate_point
 from ..spec import TensorInfo
+from ..text import printable
 
 SUFFIX = ".jacgui.json"
+#: Largest sidecar read: names of a 224x224x3 image input take about 3 MB.
+MAX_SIDECAR_BYTES = 64 << 20
+
+
+class _UnusableSidecarError(ValueError):
+    """The sidecar as a whole cannot be used; the message says why, on one line."""
 
 
 def find_sidecar(model_path: str | Path) -> Path | None:
@@ -51,13 +60,11 @@ def apply_sidecar(handle: ModelHandle) -> ModelHandle:
         return handle
     notes = list(handle.notes)
     try:
-        data = json.loads(source.read_text(encoding="utf-8-sig"))
-        if not isinstance(data, dict):
-            raise ValueError("the top level is not an object")
+        data = _read(source)
         input_entries = _section(data, "inputs")
         output_entries = _section(data, "outputs")
-    except (OSError, ValueError) as exc:
-        notes.append(f"sidecar {source.name} ignored: {str(exc).splitlines()[0][:160]}")
+    except _UnusableSidecarError as exc:
+        notes.append(f"sidecar {printable(source.name)} ignored: {exc}")
         return dataclasses.replace(handle, notes=tuple(notes))
 
     point = dict(handle.default_point)
@@ -65,7 +72,7 @@ def apply_sidecar(handle: ModelHandle) -> ModelHandle:
     inputs = []
     for spec in handle.inputs:
         entry = input_entries.pop(spec.name, {})
-        spec = _named(spec, entry, source.name, notes)
+        spec = _named(spec, entry, printable(source.name), notes)
         if "point" in entry:
             try:
                 value = validate_point(entry["point"], spec)
@@ -73,11 +80,15 @@ def apply_sidecar(handle: ModelHandle) -> ModelHandle:
                 point_source = "sidecar"
             except PointError as exc:
                 notes.append(f"sidecar point for {spec.name!r} ignored: {exc}")
+            except RecursionError:
+                notes.append(f"sidecar point for {spec.name!r} ignored: it nests too deeply")
         inputs.append(spec)
-    outputs = [_named(s, output_entries.pop(s.name, {}), source.name, notes) for s in handle.outputs]
+    where = printable(source.name)
+    outputs = [_named(s, output_entries.pop(s.name, {}), where, notes) for s in handle.outputs]
     for kind, rest in (("input", input_entries), ("output", output_entries)):
         if rest:
-            notes.append(f"sidecar {source.name} names unknown {kind}s: {', '.join(map(repr, rest))}")
+            unknown = ", ".join(repr(name)[:60] for name in list(rest)[:8])
+            notes.append(f"sidecar {printable(source.name)} names unknown {kind}s: {unknown}")
     return dataclasses.replace(
         handle,
         inputs=tuple(inputs),
@@ -88,16 +99,40 @@ def apply_sidecar(handle: ModelHandle) -> ModelHandle:
     )
 
 
+def _read(source: Path) -> dict[str, Any]:
+    try:
+        size = source.stat().st_size
+        if size > MAX_SIDECAR_BYTES:
+            limit = MAX_SIDECAR_BYTES >> 20
+            raise _UnusableSidecarError(f"it is {size >> 20} MiB, more than {limit} MiB")
+        data = json.loads(source.read_bytes().decode("utf-8-sig"))
+    except RecursionError:
+        raise _UnusableSidecarError("it nests too deeply") from None
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        if isinstance(exc, _UnusableSidecarError):
+            raise
+        text = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
+        raise _UnusableSidecarError(printable(text)) from None
+    if not isinstance(data, dict):
+        raise _UnusableSidecarError("the top level is not an object")
+    return data
+
+
 def _section(data: dict[str, Any], key: str) -> dict[str, dict[str, Any]]:
     section = data.get(key, {})
     if not isinstance(section, dict) or not all(isinstance(v, dict) for v in section.values()):
-        raise ValueError(f'"{key}" must map names to objects')
+        raise _UnusableSidecarError(f'"{key}" must map names to objects')
     return dict(section)
 
 
 def _named(spec: TensorInfo, entry: dict[str, Any], where: str, notes: list[str]) -> TensorInfo:
     names = entry.get("names")
     if names is None:
+        return spec
+    if isinstance(names, list) and not all(
+        isinstance(n, (str, int, float)) and not isinstance(n, bool) for n in names
+    ):
+        notes.append(f"sidecar {where}: names for {spec.name!r} must be strings; names ignored")
         return spec
     if not isinstance(names, list) or len(names) != spec.size:
         count = len(names) if isinstance(names, list) else "no list of"
