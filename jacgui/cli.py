@@ -142,7 +142,7 @@ def _run(argv: Sequence[str] | None, engine: EngineClient) -> int:
     except KeyboardInterrupt:
         print("jacgui: interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # noqa: BLE001 - the last line of defence must catch everything
+    except Exception as error:  # the last line of defence must catch everything
         if os.environ.get("JACGUI_DEBUG"):
             traceback.print_exc()
             if isinstance(error, EngineInternalError) and error.remote_traceback:
@@ -198,7 +198,7 @@ def _compute(args: argparse.Namespace, load: Loader) -> int:
     return 0
 
 
-def summary(result) -> str:  # noqa: ANN001 - JacobianResult; kept import-free for start-up
+def summary(result) -> str:  # JacobianResult; kept import-free for start-up
     """A short human summary of a Jacobian result."""
     m, n = result.shape
     value, row, col = result.max_abs_cell()

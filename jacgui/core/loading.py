@@ -94,7 +94,7 @@ def load_model(path: str | Path, *, unsafe: bool = False, isolated: bool = False
     except JacguiError:
         raise
     # SystemExit too: a model file calling sys.exit() or exit() must not end jacgui.
-    except (Exception, SystemExit) as exc:  # noqa: BLE001 - no raw TF/Keras traceback either
+    except (Exception, SystemExit) as exc:  # no raw TF/Keras traceback either
         if not is_model_failure(exc):
             raise  # a bug in jacgui: an internal error, never blamed on the user's file
         raise ModelLoadError(f"cannot load {path.name}: {short_message(exc)}") from exc

@@ -196,7 +196,7 @@ def point_from_image(path: str | Path, spec: TensorInfo) -> np.ndarray:
             array = np.asarray(image, dtype="float64") / 255.0
     except PointError:
         raise
-    except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad files
+    except Exception as exc:  # Pillow raises many types for bad files
         raise PointError(f"cannot read image {Path(path).name}: {_reason(exc)}") from None
     return validate_point(layout.from_hwc(array), spec)
 

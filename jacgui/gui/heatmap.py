@@ -324,7 +324,7 @@ class HeatmapView(QtWidgets.QWidget):
             col = min(max(col + d_col, 0), cols - 1)
         self._set_selection((row, col))
 
-    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
         """Arrow keys move the selection (clamped at the edges)."""
         step = _ARROWS.get(event.key())
         if step is None:
@@ -333,7 +333,7 @@ class HeatmapView(QtWidgets.QWidget):
         self._move_selection(*step)
         event.accept()
 
-    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         """Route arrow keys pressed in the graphics view to :meth:`keyPressEvent`."""
         if event.type() == QtCore.QEvent.Type.KeyPress and event.key() in _ARROWS:
             self.keyPressEvent(event)

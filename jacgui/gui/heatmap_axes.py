@@ -172,7 +172,7 @@ class LabelAxis(pg.AxisItem):
         return layout
 
     # -- pyqtgraph hooks -------------------------------------------------------------------------
-    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
         """Cell centres to label in the visible range (pyqtgraph hook)."""
         # An inverted view (rows grow downwards) hands the range over reversed.
         minVal, maxVal = min(minVal, maxVal), max(minVal, maxVal)
@@ -183,7 +183,7 @@ class LabelAxis(pg.AxisItem):
         self._shown = visible_label_indices(minVal, maxVal, len(self._labels), step)
         return [(float(step), [i + 0.5 for i in self._shown])]
 
-    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         """Names of the cells at ``values`` (pyqtgraph hook)."""
         labels = self._wrapped if self.label_layout() == "wrapped" else self._labels
         if self.label_layout() == "rotated":
@@ -194,7 +194,7 @@ class LabelAxis(pg.AxisItem):
             out.append(labels[i] if 0 <= i < len(labels) else "")
         return out
 
-    def generateDrawSpecs(self, p: QtGui.QPainter) -> tuple | None:  # noqa: N802
+    def generateDrawSpecs(self, p: QtGui.QPainter) -> tuple | None:
         """Choose the layout from the on-screen width, then let pyqtgraph place the ticks."""
         if not self._horizontal_axis() or not self._labels:
             return super().generateDrawSpecs(p)
@@ -218,7 +218,7 @@ class LabelAxis(pg.AxisItem):
                 texts.append((QtCore.QPointF(x, top), self._rotated_text(i)))
         return axis_spec, tick_specs, texts
 
-    def drawPicture(self, p: QtGui.QPainter, axisSpec: tuple, tickSpecs: list,  # noqa: N802,N803
+    def drawPicture(self, p: QtGui.QPainter, axisSpec: tuple, tickSpecs: list,
                     textSpecs: list) -> None:
         """Draw axis and ticks as pyqtgraph does; rotated labels turned by -90 degrees."""
         if self._layout != "rotated" or not self._horizontal_axis():

@@ -50,7 +50,7 @@ class JacobianImageItem(pg.ImageItem):
         self._on_click = _weak(on_click)
         self._on_hover = _weak(on_hover)
 
-    def mouseClickEvent(self, ev: object) -> None:  # noqa: N802  (pyqtgraph hook)
+    def mouseClickEvent(self, ev: object) -> None:  # pyqtgraph hook
         """Report a left click; other buttons go on to the view box (its context menu)."""
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
             ev.accept()
@@ -58,7 +58,7 @@ class JacobianImageItem(pg.ImageItem):
         else:
             ev.ignore()
 
-    def hoverEvent(self, ev: object) -> None:  # noqa: N802  (pyqtgraph hook)
+    def hoverEvent(self, ev: object) -> None:  # pyqtgraph hook
         """Report the hovered position, or ``None`` when the mouse leaves the image."""
         if ev.isExit():
             self._on_hover(None)

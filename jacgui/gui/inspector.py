@@ -1,5 +1,8 @@
 """Cell inspector: one derivative ∂f_i/∂x_j explained, and checked by the other method.
 
+Whether the two methods agree is decided by the core's one agreement policy
+(:func:`jacgui.core.agreement.agree`: within the FD error estimate plus AD round-off), not here.
+
 A view of :class:`~jacgui.gui.state.WindowState`: it shows the selected cell of the result
 and the cross-check of it.
 """
@@ -11,14 +14,10 @@ from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-__all__ = ["AGREE_RELATIVE", "CellInspector", "ROUGH_RELATIVE", "agreement"]
+__all__ = ["CellInspector", "grade_of"]
 
-# Relative differences between autodiff and central differences: float64 FD typically agrees to
-# ~1e-8, float32 FD to ~1e-3 (stack-facts §1), so 1e-4 / 1e-2 separate "same" / "roughly" / "no".
-AGREE_RELATIVE = 1e-4
-ROUGH_RELATIVE = 1e-2
-_COLORS = {"good": "#1b7f3b", "fair": "#a35f00", "poor": "#c0392b", "none": "#666666"}
-_VERDICT = {"good": "agrees", "fair": "roughly agrees", "poor": "DISAGREES"}
+_COLORS = {"green": "#1b7f3b", "amber": "#a35f00", "red": "#c0392b", "none": "#666666"}
+_VERDICT = {"green": "agrees", "amber": "roughly agrees", "red": "DISAGREES"}
 _METHODS = {
     "fd-central": "central finite differences",
     "fd-forward": "forward finite differences",
@@ -27,25 +26,16 @@ _METHODS = {
 }
 
 
-def agreement(relative_difference: float) -> str:
-    """Classify a cross-check: ``"good"`` (< 1e-4), ``"fair"`` (< 1e-2) or ``"poor"``.
+def grade_of(check: Any) -> str:
+    """``"green"``, ``"amber"`` or ``"red"``: the core's agreement policy's verdict on a check.
 
-    Parameters
-    ----------
-    relative_difference : float
-        ``|a - b| / max(|a|, |b|)``-like; NaN counts as ``"poor"``.
-
-    Returns
-    -------
-    str
+    The one agreement policy lives in :mod:`jacgui.core.agreement`; a check without a verdict
+    (no value was compared) is red only when its values are not finite.
     """
-    if not math.isfinite(relative_difference):
-        return "poor"
-    if relative_difference < AGREE_RELATIVE:
-        return "good"
-    if relative_difference < ROUGH_RELATIVE:
-        return "fair"
-    return "poor"
+    verdict = getattr(check, "verdict", None)
+    if verdict is not None:
+        return str(verdict.level)
+    return "green" if math.isfinite(float(check.value)) else "red"
 
 
 class CellInspector(QtWidgets.QWidget):
@@ -196,10 +186,14 @@ class CellInspector(QtWidgets.QWidget):
             status.setText("not checked" if self._info is not None else "")
             status.setStyleSheet(f"color: {_COLORS['none']}")
             return
-        grade = agreement(float(check.relative_difference))
+        grade = grade_of(check)
         method = _METHODS.get(str(check.method), str(check.method))
         status.setText(f"{_VERDICT[grade]} with {method}")
         status.setStyleSheet(f"color: {_COLORS[grade]}; font-weight: bold")
+        verdict = getattr(check, "verdict", None)
+        notes = [verdict.describe()] if verdict is not None else []
+        notes += list(getattr(check, "notes", ()) or ())
+        status.setToolTip("\n".join(notes))
         self._set("other", _number(check.value))
         self._set("difference", _number(abs(float(check.difference))))
         self._set("relative", f"{float(check.relative_difference):.2e}")

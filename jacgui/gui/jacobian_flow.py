@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Slot
 
 from jacgui.core.job import JacobianOptions
@@ -36,6 +37,8 @@ LONG_JOB_SECONDS = 60.0
 ETA_SHOWN_SECONDS = 3.0
 
 JACOBIAN, CROSS_CHECK, PLAN = "jacobian", "cross_check", "plan"
+#: What to offer after the engine crashed computing a Jacobian: no vectorised gradients.
+SAFE_METHOD = "fd-central"
 
 
 def jacobian_args(request: JacobianRequest) -> dict[str, Any]:
@@ -79,6 +82,8 @@ class JacobianFlow(QObject):
         runner.finished.connect(self._on_finished)
         runner.failed.connect(self._on_failed)
         runner.cancelled.connect(self._on_cancelled)
+        runner.crashed.connect(self._on_crashed)
+        self._crashed = False  # the running Jacobian's engine died: offer a safer method
 
     # -- requests -----------------------------------------------------------------------------
     @Slot()
@@ -171,13 +176,25 @@ class JacobianFlow(QObject):
     @Slot(str, str)
     def _on_failed(self, kind: str, message: str) -> None:
         if kind == JACOBIAN:
-            self._pending = None
+            request, self._pending = self._pending, None
             self._state.set_job(JobStatus(outcome="failed"))
-            self._state.report_error(message)
+            crashed, self._crashed = self._crashed, False
+            if crashed and request is not None and request.method != SAFE_METHOD:
+                # The same method would crash the fresh engine again: central differences
+                # need no vectorised gradients, the usual way TensorFlow itself crashes.
+                self._state.report_error(f"{message}. {SAFE_METHOD} did not crash: use it?",
+                                         SAFE_METHOD)
+            else:
+                self._state.report_error(message)
             self._pump_live_after_answer()
         elif kind == CROSS_CHECK:
             self._state.set_cross_check(None)
             self._state.inform(f"Cross-check failed: {message}")
+
+    @Slot(str)
+    def _on_crashed(self, kind: str) -> None:
+        if kind == JACOBIAN:
+            self._crashed = True
 
     @Slot(str)
     def _on_cancelled(self, kind: str) -> None:
@@ -207,9 +224,13 @@ class JacobianFlow(QObject):
         if result is None or request is None or cell is None:
             return
         row, col = cell
+        fd = result.error_estimate is not None
         args = {"point": request.point, "row": row, "col": col, "input": result.input_name,
                 "output": result.output_name, "method_used": result.method,
-                "value": float(result.matrix[row, col])}
+                "value": float(result.matrix[row, col]),
+                # What the agreement policy needs, already known here: no extra model calls.
+                "value_error": float(result.error_estimate[row, col]) if fd else None,
+                "ad_scale": None if fd else float(np.nanmax(np.abs(result.matrix[row])))}
         self._runner.submit(CROSS_CHECK, CROSS_CHECK, args, cell)
 
 

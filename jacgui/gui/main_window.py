@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QPushButton,
     QScrollArea,
     QStackedWidget,
     QTabWidget,
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         state.engine_changed.connect(self._update_placeholder)
         state.selection_changed.connect(self._update_tabs)
         state.notice.connect(self._on_notice)
+        state.suggestion.connect(self._on_suggestion)
         self._update_placeholder()
 
     # -- construction -------------------------------------------------------------------------
@@ -88,6 +90,10 @@ class MainWindow(QMainWindow):
         self.banner_text = QLabel(self.banner)
         self.banner_text.setWordWrap(True)
         self.banner_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner_action = QPushButton(self.banner)
+        self.banner_action.hide()
+        self.banner_action.clicked.connect(self._take_suggestion)
+        self._suggested = ""
         close = QToolButton(self.banner)
         close.setText("✕")
         close.setAutoRaise(True)
@@ -96,6 +102,7 @@ class MainWindow(QMainWindow):
         row = QHBoxLayout(self.banner)
         row.setContentsMargins(8, 4, 4, 4)
         row.addWidget(self.banner_text, 1)
+        row.addWidget(self.banner_action)
         row.addWidget(close)
         self.banner.hide()
 
@@ -198,7 +205,20 @@ class MainWindow(QMainWindow):
     def _on_notice(self, text: str, error: bool) -> None:
         if error:
             self.banner_text.setText(text)
+            self.banner_action.hide()  # an error offers a method only through a suggestion
             self.banner.show()
+
+    @Slot(str)
+    def _on_suggestion(self, method: str) -> None:
+        self._suggested = method
+        self.banner_action.setText(f"Use {method}")
+        self.banner_action.show()
+
+    @Slot()
+    def _take_suggestion(self) -> None:
+        self.banner.hide()
+        if self._suggested:
+            self._state.set_method(self._suggested)
 
     # -- window events ------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

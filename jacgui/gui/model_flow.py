@@ -6,6 +6,7 @@ ModelInfo). A failed load keeps the model that was open, with everything typed f
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,7 @@ class ModelFlow(QObject):
 
     def _may_run_code(self, path: str) -> bool:
         resolved = Path(path).resolve()
-        if resolved in self._trusted_code or is_bundled(path) or _sandboxed(self._state.engine):
+        if resolved in self._trusted_code or is_bundled(path) or sandbox_available():
             return True
         reason = ("This model is a Python file: opening it runs the code in it, and this "
                   "system has no sandbox for the engine.")
@@ -115,6 +116,9 @@ class ModelFlow(QObject):
         # The start-up point is part of the model's first state, so that the first Jacobian
         # is computed at it (not at the default point, and then again).
         start_values, point_notice = self._startup_values(info)
+        sandbox = getattr(info, "sandbox", None)
+        if sandbox is not None:  # how THIS model is confined (trusted files run unsandboxed)
+            self._state.set_engine(replace(self._state.engine, sandbox=sandbox.summary))
         self._state.set_model(info, path, start_values)
         self._state.inform(f"Loaded {Path(path).name}")
         if point_notice:
@@ -153,5 +157,8 @@ def is_bundled(path: str | Path) -> bool:
         return False
 
 
-def _sandboxed(engine: EngineStatus) -> bool:
-    return bool(engine.sandbox) and not engine.sandbox.startswith("no sandbox")
+def sandbox_available() -> bool:
+    """Whether this system can sandbox the engine (Landlock); asked of the kernel, not TF."""
+    from jacgui.core.process.sandbox import landlock_abi
+
+    return landlock_abi()[0] > 0

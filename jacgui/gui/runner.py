@@ -18,7 +18,12 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from jacgui.core.errors import JacguiError, JacobianCancelled, UnsafeModelError
+from jacgui.core.errors import (
+    EngineCrashedError,
+    JacguiError,
+    JacobianCancelled,
+    UnsafeModelError,
+)
 
 __all__ = ["EngineLink", "JobRunner", "describe_failure"]
 
@@ -80,6 +85,9 @@ class JobRunner(QObject):
         Kind and a one-line message.
     cancelled(str)
         The newest job of this kind was cancelled.
+    crashed(str)
+        The newest job of this kind ended because the engine process died (it was restarted);
+        sent just before ``failed`` for that job.
     """
 
     engine_ready = Signal(object, str)
@@ -90,6 +98,7 @@ class JobRunner(QObject):
     finished = Signal(str, object, object)
     failed = Signal(str, str)
     cancelled = Signal(str)
+    crashed = Signal(str)
 
     # Re-posts a callback from the engine's thread into this object's (the GUI) thread.
     _post = Signal(object)
@@ -191,6 +200,8 @@ class JobRunner(QObject):
             self.cancelled.emit(kind)
         elif error is not None:
             _log(error)
+            if isinstance(error, EngineCrashedError):
+                self.crashed.emit(kind)
             self.failed.emit(kind, describe_failure(error))
         else:
             self.finished.emit(kind, value, context)

@@ -220,6 +220,8 @@ class WindowState(QObject):
         The engine became ready, restarted or failed.
     notice(str, bool)
         A one-line message for the user, and whether it is an error.
+    suggestion(str)
+        A method the user may switch to after a failure (shown beside the error).
     """
 
     model_changed = Signal()
@@ -233,6 +235,7 @@ class WindowState(QObject):
     job_changed = Signal()
     engine_changed = Signal()
     notice = Signal(str, bool)
+    suggestion = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -397,10 +400,12 @@ class WindowState(QObject):
         """A transient one-line message."""
         self.notice.emit(text, False)
 
-    def report_error(self, text: str) -> None:
-        """A one-line error the user should see until dismissed."""
+    def report_error(self, text: str, suggested_method: str = "") -> None:
+        """A one-line error the user should see until dismissed, maybe with a method to try."""
         self.last_error = text
         self.notice.emit(text, True)
+        if suggested_method:
+            self.suggestion.emit(suggested_method)
 
 
 def _spec(specs: Any, name: str | None) -> Any:

@@ -224,3 +224,10 @@ def make_session(qtbot: Any, settings: Any) -> Iterator[MakeSession]:
 def session(engine: LocalEngine, make_session: MakeSession) -> Any:
     """The window over :func:`engine`, nothing opened yet."""
     return make_session(engine)
+
+
+@pytest.fixture(autouse=True)
+def _no_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The in-process test engine sandboxes nothing: the window must know (it asks before
+    running a .py model without a sandbox). Tests of the sandboxed case set it back."""
+    monkeypatch.setattr("jacgui.gui.model_flow.sandbox_available", lambda: False)

@@ -1,4 +1,5 @@
-"""An in-process engine for window tests: models from a dict, core calls on one worker thread.
+"""An in-process engine for window tests: models from a dict, run by the engine's own operation
+table on one worker thread, every argument and answer sent through the engine's codec.
 
 It honours the same contract as the engine process (one worker thread for every model call,
 answers through callbacks from that thread, cooperative cancel between chunks), so the window
@@ -20,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from jacgui.core.errors import ModelLoadError, UnsafeModelError
-from jacgui.core.job import CancelToken, JacobianJob, JacobianOptions, Progress
+from jacgui.core.job import CancelToken, Progress
+from jacgui.core.process import codec
+from jacgui.core.process.operations import OPERATIONS
 
 #: The longest a held job waits for ``release``; a test that gets this far has failed anyway.
 HOLD_SECONDS = 60.0
@@ -88,7 +91,8 @@ class LocalEngine:
                 done(None, exc)
                 return
             self.model = entry
-            done(entry, None)
+            # The window only ever gets the description of a model, as from the engine.
+            done(_crossed(entry.info(device="CPU")), None)
 
         self._queue.put(load)
 
@@ -131,7 +135,7 @@ class LocalEngine:
             try:
                 token.raise_if_cancelled()
                 self.ops.append(op)
-                value = OPERATIONS[op](self.model, args, report, token)
+                value = _run_operation(self.model, op, args, report, token)
             except BaseException as exc:  # every failure is the job's answer
                 error = exc
             # The job has ended before its answer is sent: the window may submit the next
@@ -166,67 +170,17 @@ class LocalEngine:
             task()
 
 
-def _jacobian(model: Any, args: dict[str, Any], progress: Callable[[Progress], None],
-              cancel: CancelToken) -> Any:
-    from jacgui.core.engine import run_job
-
-    options = JacobianOptions(step=args.get("step"), dtype=args.get("dtype"),
-                              memory_budget=args["memory_budget"],
-                              error_estimate=args.get("error_estimate", True))
-    job = JacobianJob(model, args["point"], args["method"], args["input"], args["output"],
-                      options)
-    return run_job(job, progress, cancel)
+def _crossed(value: Any) -> Any:
+    """``value`` as the window would receive it from the engine process: through the codec."""
+    document, arrays = codec.encode(value)
+    return codec.decode(document, arrays)
 
 
-def _cross_check(model: Any, args: dict[str, Any], *_: Any) -> Any:
-    from jacgui.core.cell import cross_check
-
-    return cross_check(model, dict(args["point"]), args["row"], args["col"],
-                       input=args["input"], output=args["output"],
-                       method_used=args["method_used"], value=args["value"])
-
-
-def _slice(model: Any, args: dict[str, Any], *_: Any) -> Any:
-    from jacgui.core.analysis import slice_cell
-
-    return slice_cell(model, dict(args["point"]), args["row"], args["col"], input=args["input"],
-                      output=args["output"], t_range=args["t_range"], samples=args["samples"])
-
-
-def _sweep(model: Any, args: dict[str, Any], *_: Any) -> Any:
-    from jacgui.core.analysis import step_sweep
-
-    return step_sweep(model, dict(args["point"]), args["row"], args["col"], input=args["input"],
-                      output=args["output"], central=args["central"], dtype=args["dtype"])
-
-
-def _principal(_model: Any, args: dict[str, Any], *_: Any) -> Any:
-    from jacgui.core.analysis import principal_directions
-
-    return principal_directions(args["result"], args["k"])
-
-
-def _compare(model: Any, args: dict[str, Any], progress: Any, cancel: CancelToken) -> Any:
-    from jacgui.core.analysis import compare_ad_fd
-
-    return compare_ad_fd(model, dict(args["point"]), input=args["input"], output=args["output"],
-                         memory_budget=args["memory_budget"], progress=progress, cancel=cancel)
-
-
-def _global(model: Any, args: dict[str, Any], progress: Any, cancel: CancelToken) -> Any:
-    from jacgui.core.analysis import global_sensitivity
-
-    return global_sensitivity(model, args["points"], input=args["input"], output=args["output"],
-                              fixed=dict(args["fixed"]), bounds=args["bounds"],
-                              memory_budget=args["memory_budget"],
-                              batch_size=args["batch_size"], progress=progress, cancel=cancel,
-                              provenance=args["provenance"])
-
-
-OPERATIONS: dict[str, Callable[..., Any]] = {
-    "jacobian": _jacobian, "cross_check": _cross_check, "slice": _slice, "sweep": _sweep,
-    "principal": _principal, "compare": _compare, "global": _global,
-}
+def _run_operation(model: Any, op: str, args: dict[str, Any],
+                   progress: Callable[[Progress], None], cancel: CancelToken) -> Any:
+    """The engine's own operation table, with arguments and answer sent through the codec."""
+    operation = OPERATIONS[op]
+    return _crossed(operation.run(model, _crossed(args), progress, cancel))
 
 
 class SilentEngine:

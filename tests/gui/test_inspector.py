@@ -6,7 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from jacgui.gui.inspector import CellInspector, agreement
+from jacgui.core.agreement import agree
+from jacgui.core.cell import CrossCheck
+from jacgui.gui.inspector import CellInspector, grade_of
 
 
 def info(**kw: object) -> SimpleNamespace:
@@ -16,8 +18,14 @@ def info(**kw: object) -> SimpleNamespace:
     return SimpleNamespace(**fields)
 
 
-def check(rel: float, method: str = "fd-central") -> SimpleNamespace:
-    return SimpleNamespace(value=1234.5, method=method, difference=-0.0789, relative_difference=rel)
+def check(ad: float, fd: float, fd_error: float, method: str = "fd-central",
+          row_scale: float | None = None) -> CrossCheck:
+    """A check whose verdict comes from the core's agreement policy (the inspector decides
+    nothing itself)."""
+    verdict = agree(ad, fd, fd_error, abs(ad) if row_scale is None else row_scale, "float32")
+    other = fd if method.startswith("fd") else ad
+    return CrossCheck(other, method, ad - fd, abs(ad - fd) / max(abs(ad), abs(fd)), fd_error,
+                      verdict)
 
 
 @pytest.fixture
@@ -49,15 +57,15 @@ def test_cross_check_pending_then_coloured(inspector: CellInspector) -> None:
     assert inspector.text("check") == "checking with central finite differences…"
     assert inspector.is_shown("check")
     assert not inspector.is_shown("other")
-    inspector.show_cross_check(check(6.4e-5))
+    inspector.show_cross_check(check(1234.5789, 1234.5, fd_error=0.1))  # within the FD error
     assert inspector.text("check").startswith("agrees")
     assert inspector.is_shown("other") and inspector.text("other") == "1234.5"
     assert inspector.text("difference") == "0.0789"
-    assert inspector.text("relative") == "6.40e-05"
+    assert inspector.text("relative") == "6.39e-05"
     green = inspector.check_color()
-    inspector.show_cross_check(check(3e-3))
+    inspector.show_cross_check(check(1234.5789, 1234.5, fd_error=0.02))  # 4x outside: amber
     amber = inspector.check_color()
-    inspector.show_cross_check(check(0.5, method="reverse"))
+    inspector.show_cross_check(check(1234.5, 1300.0, fd_error=0.01, method="reverse"))
     red = inspector.check_color()
     assert len({green, amber, red}) == 3
     assert "DISAGREES" in inspector.text("check") and "reverse" in inspector.text("check")
@@ -78,8 +86,8 @@ def test_clear_and_failed_check(inspector: CellInspector) -> None:
     assert inspector.text("title") == "" and inspector.text("value") == ""
 
 
-def test_agreement_thresholds() -> None:
-    assert agreement(0.0) == "good"
-    assert agreement(5e-3) == "fair"
-    assert agreement(0.2) == "poor"
-    assert agreement(float("nan")) == "poor"
+def test_tiny_values_do_not_cry_wolf() -> None:
+    # AD 1.2e-15 against FD 0 in a row whose largest |J| is 1, FD error 1e-12: relative
+    # difference 1.00, but the two agree.
+    assert grade_of(check(1.2e-15, 0.0, fd_error=1e-12, row_scale=1.0)) == "green"
+    assert grade_of(check(1.0, float("nan"), fd_error=1e-9)) == "red"

@@ -67,7 +67,7 @@ def _load(path: Path, unsafe: bool) -> Any:
             # from Keras-2 configs) would land on the user's terminal; the user cannot act on it.
             warnings.simplefilter("ignore", UserWarning)
             return k.saving.load_model(str(path), compile=False, safe_mode=not unsafe)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes a one-line load error
+    except Exception as exc:  # every failure becomes a one-line load error
         text = str(exc)
         if "safe_mode" in text or "unsafe_deserialization" in text:
             what = "a Lambda layer" if "Lambda" in text else "code"
@@ -94,7 +94,7 @@ def _h5_keras_version(path: Path) -> str:
 
         with h5py.File(path, "r") as f:
             version = f.attrs.get("keras_version", "")
-    except Exception:  # noqa: BLE001 - Keras reports unreadable files itself
+    except Exception:  # Keras reports unreadable files itself
         return ""
     return version.decode() if isinstance(version, bytes) else str(version)
 
@@ -144,7 +144,7 @@ class _KerasAdapter:
     def _probe(self, model: Any) -> tuple[TensorInfo, ...]:
         try:
             out = model(self._args(self._zeros(1)), training=False)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             if self.fixed_batch in (None, 1):
                 raise ModelLoadError(
                     f"{self.filename}: calling the model failed: {short_message(exc)}"
@@ -156,7 +156,7 @@ class _KerasAdapter:
                 # A declared batch size is often only a hint; check whether another size runs.
                 try:
                     model(self._args(self._zeros(self.fixed_batch + 1)), training=False)
-                except Exception:  # noqa: BLE001
+                except Exception:
                     self.needs_fixed = True
         if isinstance(out, Mapping):
             self.output_keys = list(out.keys())
@@ -176,7 +176,7 @@ class _KerasAdapter:
     def _call_fixed_probe(self, model: Any) -> Any:
         try:
             out = model(self._args(self._zeros(self.fixed_batch)), training=False)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise ModelLoadError(
                 f"{self.filename}: calling the model failed: {short_message(exc)}"
             ) from None
@@ -222,7 +222,7 @@ class _KerasAdapter:
             notes.append(f"the model computes in {'/'.join(low)}; outputs are cast to float32")
         try:
             params: int | None = int(model.count_params())
-        except Exception:  # noqa: BLE001 - unbuilt models cannot count
+        except Exception:  # unbuilt models cannot count
             params = None
         return ModelHandle(
             path=path,
@@ -246,7 +246,7 @@ def _float64_forward(model: Any, adapter: _KerasAdapter, unsafe: bool) -> Forwar
             for s in adapter.inputs
         }
         result = forward(zeros)
-    except Exception as exc:  # noqa: BLE001 - the engine falls back to float32 on ModelLoadError
+    except Exception as exc:  # the engine falls back to float32 on ModelLoadError
         raise ModelLoadError(f"the float64 copy of the model fails: {short_message(exc)}") from None
     narrow = sorted(n for n, v in result.items() if v.dtype.is_floating and v.dtype != "float64")
     if narrow:
@@ -272,7 +272,7 @@ def _output_names(model: Any, count: int) -> list[str]:
     if len(names) != count:
         try:
             names = [o._keras_history.operation.name for o in model.outputs]
-        except Exception:  # noqa: BLE001 - private API; any failure means generic names
+        except Exception:  # private API; any failure means generic names
             names = []
     if len(names) != count or len(set(names)) != count:
         names = [f"output_{i}" for i in range(count)]
@@ -282,7 +282,7 @@ def _output_names(model: Any, count: int) -> list[str]:
 def _layers(model: Any) -> list[Any]:
     try:
         return list(model._flatten_layers(include_self=False))
-    except Exception:  # noqa: BLE001 - private API; fall back to the top-level layers
+    except Exception:  # private API; fall back to the top-level layers
         return list(getattr(model, "layers", []))
 
 
@@ -293,14 +293,14 @@ def _compute_dtype(layer: Any) -> str:
 def _symbolic_inputs(model: Any, filename: str) -> list[Any]:
     try:
         symbolic = model.inputs
-    except Exception:  # noqa: BLE001 - subclassed and unbuilt models have no symbolic inputs
+    except Exception:  # subclassed and unbuilt models have no symbolic inputs
         symbolic = None
     if symbolic:
         return list(symbolic)
     # A built subclassed model still records the shape it was built with: one input "x".
     try:
         shape = (model.get_build_config() or {}).get("input_shape")
-    except Exception:  # noqa: BLE001
+    except Exception:
         shape = None
     if isinstance(shape, (list, tuple)) and all(d is None or isinstance(d, int) for d in shape):
         dtype = getattr(model, "input_dtype", None) or "float32"

@@ -40,7 +40,7 @@ def load_pyfile(path: Path) -> ModelHandle:
     tf()  # the file will almost certainly import TensorFlow; keep its log level set first
     try:
         namespace = runpy.run_path(str(path), run_name="__jacgui_model__")
-    except BaseException as exc:  # noqa: BLE001 - SystemExit and friends must not escape either
+    except BaseException as exc:  # SystemExit and friends must not escape either
         raise ModelLoadError(f"running {path.name} raised {short_message(exc)}") from None
     f = namespace.get("f")
     if f is None:
@@ -58,7 +58,7 @@ def load_pyfile(path: Path) -> ModelHandle:
     start = point if point is not None else np.zeros(shape)
     try:
         value = tf().convert_to_tensor(f(tf().constant(start, tf().float32)))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise ModelLoadError(f"{path.name}: f(POINT) raised {short_message(exc)}") from None
     out_shape = tuple(int(d) for d in value.shape)
     out_names = _names(path.name, namespace, "OUTPUT_NAMES", int(np.prod(out_shape)))
@@ -66,7 +66,7 @@ def load_pyfile(path: Path) -> ModelHandle:
     try:
         # Traced, not eager: numpy calls inside f work eagerly but fail in the engine's graphs.
         tf().function(forward)({INPUT_NAME: tf().constant(start[None], tf().float32)})
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise ModelLoadError(
             f"{path.name}: f cannot be traced by TensorFlow (use tf ops only): {short_message(exc)}"
         ) from None
@@ -125,7 +125,7 @@ def _batched(f: Any, dtype: str) -> ForwardFn:
         x = t.cast(inputs[INPUT_NAME], dtype)
         try:
             y = t.vectorized_map(one, x)
-        except Exception:  # noqa: BLE001 - pfor cannot convert some ops; loop instead
+        except Exception:  # pfor cannot convert some ops; loop instead
             y = t.map_fn(one, x, fn_output_signature=t.TensorSpec(None, dtype))
         return {OUTPUT_NAME: y}
 
@@ -136,6 +136,6 @@ def _float64(f: Any, name: str, start: np.ndarray) -> ForwardFn:
     forward = _batched(f, "float64")
     try:
         forward({INPUT_NAME: tf().constant(start[None], tf().float64)})
-    except Exception as exc:  # noqa: BLE001 - the engine falls back to float32 on ModelLoadError
+    except Exception as exc:  # the engine falls back to float32 on ModelLoadError
         raise ModelLoadError(f"{name}: f fails in float64: {short_message(exc)}") from None
     return forward

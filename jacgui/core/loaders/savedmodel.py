@@ -37,7 +37,7 @@ def load_savedmodel(path: Path, *, unsafe: bool) -> ModelHandle:
     notes = list(check_savedmodel(path, unsafe=unsafe))
     try:
         loaded = tf().saved_model.load(str(path))
-    except Exception as exc:  # noqa: BLE001 - every failure becomes a one-line load error
+    except Exception as exc:  # every failure becomes a one-line load error
         raise ModelLoadError(f"cannot load SavedModel {path.name}: {short_message(exc)}") from None
     signatures = dict(getattr(loaded, "signatures", {}) or {})
     key = next((k for k in SERVING_KEYS if k in signatures), None)
@@ -105,7 +105,7 @@ def _out_dtype(dtype: Any) -> str:
 def _param_count(sig: Any) -> int | None:
     try:
         variables = sig.variables
-    except Exception:  # noqa: BLE001 - not every function exposes its captures
+    except Exception:  # not every function exposes its captures
         return None
     if not variables:
         return None

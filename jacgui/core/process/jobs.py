@@ -113,5 +113,5 @@ def guarded(callback: Callable[..., Any], *args: Any) -> None:
     """Call back without letting the callback's exception kill the client's thread."""
     try:
         callback(*args)
-    except Exception:  # noqa: BLE001 - a caller's bug must not stop the engine channel
+    except Exception:  # a caller's bug must not stop the engine channel
         traceback.print_exc(file=sys.stderr)

@@ -151,7 +151,7 @@ class Engine:
         try:
             model = load_model(load["path"], unsafe=load["unsafe"])
             info = model.info(sandbox=self.status)
-        except BaseException as error:  # noqa: BLE001 - every failure is the load's answer
+        except BaseException as error:  # every failure is the load's answer
             self.load_error = f"loading {name} failed: {_first_line(error)}"
             self._fail(load["id"], error)
             return
@@ -176,7 +176,7 @@ class Engine:
                     raise ProtocolError(f"unexpected {message['type']} message")
         except OSError:
             pass  # the channel broke: the parent is gone
-        except Exception as error:  # noqa: BLE001 - a reader that died would orphan the engine
+        except Exception as error:  # a reader that died would orphan the engine
             print(f"jacgui engine: bad request from the parent: {error}", file=sys.stderr)
             _leave(self._private_dir, PROTOCOL_EXIT)
         _leave(self._private_dir, 0)  # the parent is gone or asked: stop whatever runs
@@ -197,7 +197,7 @@ class Engine:
             if _DEBUG:
                 print(f"jacgui engine: job {job_id}: {what}", file=sys.stderr, flush=True)
             value = operation.run(self.model, args, self._progress(job_id), token)
-        except BaseException as error:  # noqa: BLE001 - every failure is the job's answer
+        except BaseException as error:  # every failure is the job's answer
             self._fail(job_id, error, internal=isinstance(error, ProtocolError))
         else:
             try:

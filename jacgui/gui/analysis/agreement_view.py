@@ -65,10 +65,12 @@ class AgreementView(CancellableTaskView):
         self.error.set_colormap(colormaps.MAGNITUDE_COLORMAP)
         self.status.setText(self.hint)
 
-    def make_job(self) -> Any:  # noqa: D102
+    def make_job(self) -> Any:
+        """``(operation, arguments)`` for the current inputs, or ``None``."""
         return None if self.context is None else agreement_job(self.context)
 
-    def describe_run(self) -> str:  # noqa: D102
+    def describe_run(self) -> str:
+        """Status text while the job runs."""
         return "Computing the Jacobian by AD and by central differences…"
 
 
@@ -80,14 +82,17 @@ class AgreementView(CancellableTaskView):
         self.difference.set_result(None)
         self.error.set_result(None)
 
-    def failed(self, message: str) -> None:  # noqa: D102
+    def failed(self, message: str) -> None:
+        """Back to idle after a failure."""
         self._idle()
 
-    def cancelled(self) -> None:  # noqa: D102
+    def cancelled(self) -> None:
+        """Back to idle after a cancel."""
         self._idle()
         self.status.setText("Cancelled: the comparison was not finished.")
 
-    def context_changed(self) -> None:  # noqa: D102
+    def context_changed(self) -> None:
+        """Follow a new Jacobian."""
         if self._analysis is not None:
             self.status.setText("The point or model changed since this comparison: press "
                                 "Compare to redo it.")
@@ -116,6 +121,7 @@ class AgreementView(CancellableTaskView):
                             "there (a kink, a non-differentiable op, or too large an FD step): "
                             "try the step sweep for that cell.")
 
-    def picture_widget(self) -> QtWidgets.QWidget:  # noqa: D102
+    def picture_widget(self) -> QtWidgets.QWidget:
+        """What the exported picture shows."""
         return self.pictures
 

@@ -22,7 +22,7 @@ def default_bounds(point: np.ndarray) -> np.ndarray:
 
 
 class GlobalDialog(QtWidgets.QDialog):
-    """Points from a file, or N samples (uniform or Latin hypercube) in a typed/loaded box.
+    """Points from a file, or N samples (scrambled Sobol, Latin hypercube or uniform) in a box.
 
     Parameters
     ----------
@@ -32,13 +32,18 @@ class GlobalDialog(QtWidgets.QDialog):
         The current point (flat), centre of the default box.
     dialogs : Dialogs
         File dialogs (tests script the answers).
+    sobol_indices : bool
+        Set up variance-based Sobol indices instead: a box and a power-of-2 N only (the
+        Saltelli design needs independent uniform inputs; a points file cannot give that).
     """
 
     def __init__(self, spec: Any, point: np.ndarray, dialogs: Any,
-                 parent: QtWidgets.QWidget | None = None) -> None:
+                 parent: QtWidgets.QWidget | None = None, sobol_indices: bool = False) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Global sensitivity over many points")
+        self.setWindowTitle("Sobol indices" if sobol_indices else
+                            "Global sensitivity over many points")
         self._spec, self._dialogs = spec, dialogs
+        self._sobol_indices = sobol_indices
         self._labels = tuple(spec.element_labels())
         self.box_mode = QtWidgets.QRadioButton("Sample points in a box")
         self.file_mode = QtWidgets.QRadioButton("Read points from a file (.npy, .npz, .csv)")
@@ -52,11 +57,17 @@ class GlobalDialog(QtWidgets.QDialog):
         load.setToolTip("CSV rows label,low,high (or low,high) or JSON {label: [low, high]}")
         load.clicked.connect(self._on_load_bounds)
         self.method = QtWidgets.QComboBox()
+        self.method.addItem("scrambled Sobol", "sobol")
         self.method.addItem("Latin hypercube", "lhs")
         self.method.addItem("uniform", "uniform")
+        self.method.setToolTip("Scrambled Sobol points converge fastest; use a power of 2")
         self.samples = QtWidgets.QSpinBox()
         self.samples.setRange(2, 10_000_000)
         self.samples.setValue(256)
+        if sobol_indices:  # the Saltelli design: N a power of 2, N (n + 2) evaluations
+            self.samples.setRange(8, 1 << 20)
+            self.samples.setValue(1024)
+            self.samples.setToolTip("N, a power of 2; the model is evaluated N (n + 2) times")
         self.seed = QtWidgets.QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         form = QtWidgets.QFormLayout()
@@ -82,6 +93,13 @@ class GlobalDialog(QtWidgets.QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(load)
         layout.addLayout(form)
+        if sobol_indices:
+            self.box_mode.setText("Independent uniform inputs in a box")
+            self.method.setVisible(False)
+            form.labelForField(self.method).setVisible(False)
+            self.path.setVisible(False)
+            browse.setVisible(False)
+            self.file_mode.setVisible(False)
         layout.addWidget(self.file_mode)
         layout.addLayout(file_row)
         layout.addWidget(QtWidgets.QLabel("Other inputs stay at the current point. Runs in "
@@ -124,6 +142,12 @@ class GlobalDialog(QtWidgets.QDialog):
 
     def request(self) -> GlobalRequest:
         """What to run; raises :class:`JacguiError` when the form is not valid."""
+        if self._sobol_indices:
+            n = self.samples.value()
+            if n & (n - 1):
+                raise JacguiError(f"N must be a power of 2 for Sobol indices, not {n}")
+            return GlobalRequest(bounds=self.bounds(), n_samples=n, method="sobol",
+                                 seed=self.seed.value())
         if self.file_mode.isChecked():
             path = self.path.text().strip()
             if not path:
@@ -132,7 +156,8 @@ class GlobalDialog(QtWidgets.QDialog):
         return GlobalRequest(bounds=self.bounds(), n_samples=self.samples.value(),
                              method=self.method.currentData(), seed=self.seed.value())
 
-    def accept(self) -> None:  # noqa: D102 - validate before closing
+    def accept(self) -> None:
+        """Close only when the form is valid."""
         try:
             self.request()
         except JacguiError as exc:

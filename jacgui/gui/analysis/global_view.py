@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
+from .. import colormaps
 from ..heatmap import HeatmapView
 from .bars import BarPlot
 from .base import carrier_for, plot_widget
@@ -92,15 +93,18 @@ class GlobalView(CancellableTaskView):
         self.request = request
         return self.run()
 
-    def make_job(self) -> Any:  # noqa: D102
+    def make_job(self) -> Any:
+        """``(operation, arguments)`` for the current inputs, or ``None``."""
         if self.context is None or self.request is None:
             return None
         return global_job(self.context, self.request)
 
-    def describe_run(self) -> str:  # noqa: D102
+    def describe_run(self) -> str:
+        """Status text while the job runs."""
         return f"Running on {self.request.describe() if self.request else ''}…"
 
-    def run(self) -> bool:  # noqa: D102
+    def run(self) -> bool:
+        """Submit the job; ``False`` when there is nothing to run."""
         started = super().run()
         if started:
             self.state = "running"
@@ -114,11 +118,13 @@ class GlobalView(CancellableTaskView):
         self.heatmap.set_result(None)
         self.dgsm.clear()
 
-    def failed(self, message: str) -> None:  # noqa: D102
+    def failed(self, message: str) -> None:
+        """Back to idle after a failure."""
         self.state = "failed"
         self._idle()
 
-    def cancelled(self) -> None:  # noqa: D102
+    def cancelled(self) -> None:
+        """Back to idle after a cancel."""
         self.state = "cancelled"
         done, total = self.bar.value(), self.bar.maximum()
         self._idle()
@@ -142,8 +148,9 @@ class GlobalView(CancellableTaskView):
         self._draw_heatmap()
         source = self.request.describe() if self.request else ""
         lines = [f"N = <b>{g.n_samples}</b> points ({source})"
-                 f", {g.n_batches} batch(es) of {g.batch_size}, {g.method} mode. Standard "
-                 "errors are std/√N (conservative for a Latin hypercube).",
+                 f", {g.n_batches} batch(es) of {g.batch_size}, {g.method} mode. Whiskers are "
+                 f"bootstrap 95 % intervals ({g.n_resamples} resamples; conservative for Latin "
+                 "hypercube and Sobol points, which spread more evenly than random ones).",
                  *[f"warning: {w}" for w in g.warnings]]
         self.status.setText("<br>".join(lines))
 
@@ -159,7 +166,11 @@ class GlobalView(CancellableTaskView):
         matrix = self.selected_matrix()
         if g is None or matrix is None:
             return
-        title = AGGREGATE_VIEWS[self.aggregate.currentData()][2]
+        key = self.aggregate.currentData()
+        title = AGGREGATE_VIEWS[key][2]
+        # Every statistic but the mean is a magnitude: sequential colours, zero at the dark end.
+        self.heatmap.set_colormap(colormaps.DEFAULT_COLORMAP if key == "mean"
+                                  else colormaps.MAGNITUDE_COLORMAP)
         self.heatmap.set_result(carrier_for(g, self.context), matrix,
                                 f"{title}, N = {g.n_samples}")
         self._draw_bars()
@@ -174,9 +185,10 @@ class GlobalView(CancellableTaskView):
         if g is None:
             return
         row = self._row
-        self.dgsm.set_bars(g.input_labels, g.dgsm[row], errors=g.se_dgsm[row],
+        self.dgsm.set_bars(g.input_labels, g.dgsm[row], errors=g.conf_dgsm[row],
                            title=f"DGSM ν for {g.output_labels[row]}",
-                           value_label="E[(∂f_i/∂x_j)²] ± standard error")
+                           value_label="E[(∂f_i/∂x_j)²], 95 % interval")
 
-    def picture_widget(self) -> QtWidgets.QWidget:  # noqa: D102
+    def picture_widget(self) -> QtWidgets.QWidget:
+        """What the exported picture shows."""
         return self.pictures

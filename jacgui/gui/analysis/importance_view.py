@@ -100,10 +100,12 @@ class ImportanceView(AnalysisView):
         if self.scope.currentData() == "row":
             self._redraw()
 
-    def analysis(self) -> ImportanceTable | None:  # noqa: D102
+    def analysis(self) -> ImportanceTable | None:
+        """The analysis shown, exportable."""
         return self._table
 
-    def picture_widget(self) -> QtWidgets.QWidget:  # noqa: D102
+    def picture_widget(self) -> QtWidgets.QWidget:
+        """What the exported picture shows."""
         return self.graphics
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:

@@ -16,8 +16,8 @@ import numpy as np
 from jacgui.core.job import JacobianResult
 
 __all__ = [
-    "AnalysisContext", "GlobalRequest", "Job", "agreement_job", "global_job", "principal_job",
-    "slice_job", "sweep_job",
+    "AnalysisContext", "GlobalRequest", "Job", "agreement_job", "attribution_job", "global_job",
+    "principal_job", "slice_job", "sobol_job", "sweep_job",
 ]
 
 #: An engine operation and its arguments.
@@ -95,7 +95,7 @@ class GlobalRequest:
     points_file: str | None = None
     bounds: np.ndarray | None = None
     n_samples: int = 256
-    method: str = "lhs"
+    method: str = "sobol"
     seed: int | None = 0
     batch_size: int | None = None
 
@@ -129,3 +129,28 @@ def global_job(ctx: AnalysisContext, request: GlobalRequest) -> Job:
                       "output": ctx.output, "fixed": ctx.request.point, "bounds": bounds,
                       "memory_budget": ctx.memory_budget, "batch_size": request.batch_size,
                       "provenance": provenance}
+
+
+def sobol_job(ctx: AnalysisContext, request: GlobalRequest) -> Job:
+    """``sobol_indices`` in the box of ``request`` (its N a power of 2).
+
+    The other inputs stay at the point; the model is evaluated N (n + 2) times, in batches.
+    """
+    return "sobol", {"bounds": request.bounds, "n_samples": request.n_samples,
+                     "input": ctx.input, "output": ctx.output, "fixed": ctx.request.point,
+                     "seed": request.seed, "memory_budget": ctx.memory_budget,
+                     "batch_size": request.batch_size,
+                     "provenance": {"sampling": "sobol", "seed": request.seed}}
+
+
+def attribution_job(ctx: AnalysisContext, kind: str, row: int) -> Job:
+    """Integrated gradients or SmoothGrad of output ``row`` at the point, in batches.
+
+    Integrated gradients start from a blurred copy of an image (zeros otherwise): a black image
+    is far from any natural one, and the blur keeps the colours while removing the detail.
+    """
+    where = {**ctx.where(), "row": row, "memory_budget": ctx.memory_budget}
+    if kind == "integrated_gradients":
+        baseline = "blur" if ctx.input_spec.is_image else "zeros"
+        return kind, {**where, "baseline": baseline, "steps": 64}
+    return "smoothgrad", {**where, "samples": 50, "noise": 0.15}

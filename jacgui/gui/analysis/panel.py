@@ -16,6 +16,7 @@ from .jobs import AnalysisContext
 from .principal_view import PrincipalView
 from .saliency_view import SaliencyView
 from .slice_view import SliceView
+from .sobol_view import SobolView
 from .sweep_view import SweepView
 from .view_heatmap import VIEWS
 
@@ -50,16 +51,19 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         self.agreement = AgreementView()
         self.sweep = SweepView()
         self.global_ = GlobalView()
+        self.sobol = SobolView()
         self.images = SaliencyView()
         self.views = [self.importance, self.slice, self.principal, self.agreement, self.sweep,
-                      self.global_, self.images]
+                      self.global_, self.sobol, self.images]
         tabs = [("Importance", "Which inputs matter; which outputs react"),
                 ("Slice", "f_i along one input, its tangent and trust radius"),
                 ("Principal directions", "Singular values and vectors of J"),
                 ("AD vs FD", "Can I trust this number? Both methods, cell by cell"),
                 ("Step sweep", "Finite-difference error against the step for one cell"),
                 ("Global", "Jacobian statistics over many points (DGSM)"),
-                ("Image maps", "Saliency and gradient × input over the image")]
+                ("Sobol", "Variance-based indices S1 and ST with 95 % intervals"),
+                ("Image maps", "Saliency, gradient × input, integrated gradients and SmoothGrad "
+                               "over the image")]
         for view, (name, tip) in zip(self.views, tabs, strict=True):
             view.dialogs = dialogs
             view.message.connect(state.inform)
@@ -75,6 +79,11 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         state.model_changed.connect(self._on_model)
         state.view_changed.connect(self._on_view)
 
+    def _model_views(self) -> tuple:
+        """The panels whose work runs in the engine on the model at the point."""
+        return (self.slice, self.principal, self.agreement, self.sweep, self.global_,
+                self.sobol, self.images)
+
     def context(self) -> AnalysisContext | None:
         """The Jacobian on screen with what it was computed for, or ``None``."""
         state = self._state
@@ -87,7 +96,7 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         context = self.context()
         result = None if context is None else context.result
         self._on_view()
-        for view in (self.slice, self.principal, self.agreement, self.sweep, self.global_):
+        for view in self._model_views():
             view.set_context(context)
         image = result is not None and context.input_spec.is_image
         self.setTabEnabled(self.indexOf(self.images), image)
@@ -109,12 +118,13 @@ class AnalysisPanel(QtWidgets.QTabWidget):
             self.importance.set_row(row)
             self.slice.select_cell(row, col)
             self.sweep.select_cell(row, col)
+            self.sobol.select_cell(row, col)
             self.images.set_row(row)
 
     @QtCore.Slot()
     def _on_model(self) -> None:
         """A new model starts from a clean slate: no panel keeps the previous model's plots."""
-        for view in (self.slice, self.principal, self.agreement, self.sweep, self.global_):
+        for view in self._model_views():
             view.set_context(None)
             view.clear()
         self.importance.set_data(None)

@@ -74,10 +74,12 @@ class PrincipalView(TaskView):
         self.direction.valueChanged.connect(self._draw_vectors)
         self.status.setText(self.hint)
 
-    def make_job(self) -> Any:  # noqa: D102
+    def make_job(self) -> Any:
+        """``(operation, arguments)`` for the current inputs, or ``None``."""
         return None if self.context is None else principal_job(self.context, TOP_K)
 
-    def describe_run(self) -> str:  # noqa: D102
+    def describe_run(self) -> str:
+        """Status text while the job runs."""
         return "Computing the singular value decomposition…"
 
     def clear(self) -> None:
@@ -88,7 +90,8 @@ class PrincipalView(TaskView):
         self.inputs.clear()
         self.outputs.clear()
 
-    def failed(self, message: str) -> None:  # noqa: D102
+    def failed(self, message: str) -> None:
+        """Back to idle after a failure."""
         self.move_button.setEnabled(False)
 
     def show_analysis(self, analysis: Any) -> None:
@@ -144,5 +147,6 @@ class PrincipalView(TaskView):
         self.message.emit(f"Moving the point by {amount:+.4g} along v_{index + 1}")
         self.move_requested.emit(values)
 
-    def picture_widget(self) -> QtWidgets.QWidget:  # noqa: D102
+    def picture_widget(self) -> QtWidgets.QWidget:
+        """What the exported picture shows."""
         return self.graphics

@@ -11,14 +11,20 @@ from PySide6 import QtCore, QtWidgets
 
 from .. import colormaps
 from ..heatmap_math import color_levels
-from .base import AnalysisView, plot_widget, style_plot
+from .base import plot_widget, style_plot
+from .jobs import attribution_job
+from .task_view import TaskView
 
 if TYPE_CHECKING:
     from jacgui.core.job import JacobianResult
 
 __all__ = ["ImageMap", "SaliencyView"]
 
-MAPS = {"saliency": "saliency |∂f_i/∂x|", "gxi": "gradient × input  x·∂f_i/∂x"}
+MAPS = {"saliency": "saliency |∂f_i/∂x|", "gxi": "gradient × input  x·∂f_i/∂x",
+        "integrated_gradients": "integrated gradients (from a blurred image)",
+        "smoothgrad": "SmoothGrad (50 noisy copies, σ = 15 % of the range)"}
+#: Maps the engine computes (many gradients); the others come from the Jacobian on screen.
+ENGINE_MAPS = ("integrated_gradients", "smoothgrad")
 
 
 @dataclass(frozen=True)
@@ -45,17 +51,22 @@ class ImageMap:
                 "values": self.values}
 
 
-class SaliencyView(AnalysisView):
-    """Saliency (``|row|`` reshaped) or gradient×input over the input image.
+class SaliencyView(TaskView):
+    """Saliency, gradient × input, integrated gradients or SmoothGrad over the input image.
 
-    Sits beside :class:`~jacgui.gui.sensitivity_view.SensitivityMapView` (the signed row); the
-    maps come from :func:`jacgui.core.analysis.saliency` and ``gradient_times_input``.
+    Sits beside :class:`~jacgui.gui.sensitivity_view.SensitivityMapView` (the signed row).
+    Saliency and gradient × input come from the Jacobian on screen
+    (:func:`jacgui.core.analysis.saliency`, ``gradient_times_input``); integrated gradients and
+    SmoothGrad are engine jobs (:func:`~jacgui.core.analysis.integrated_gradients`,
+    :func:`~jacgui.core.analysis.smoothgrad`), run when chosen while the tab is shown. Channels
+    combine by the one image rule (:mod:`jacgui.core.images`).
     """
 
     export_name = "image_map"
+    kind = "attribution"
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__("Saliency and gradient × input over the image", parent)
+        super().__init__("Attribution maps over the image", parent)
         self.output = QtWidgets.QComboBox()
         self.kind = QtWidgets.QComboBox()
         for key, text in MAPS.items():
@@ -88,8 +99,9 @@ class SaliencyView(AnalysisView):
         self.body.addWidget(self.graphics)
         self._result: JacobianResult | None = None
         self._map: ImageMap | None = None
-        self.output.currentIndexChanged.connect(self._redraw)
-        self.kind.currentIndexChanged.connect(self._redraw)
+        self._attribution: Any = None  # the engine's answer for the current output and kind
+        self.output.currentIndexChanged.connect(self._on_choice)
+        self.kind.currentIndexChanged.connect(self._on_choice)
         self.opacity.valueChanged.connect(self._on_opacity)
         self._on_opacity(self.opacity.value())
 
@@ -115,10 +127,48 @@ class SaliencyView(AnalysisView):
         """The map shown."""
         return self._map
 
-    def analysis(self) -> ImageMap | None:  # noqa: D102
+    def clear(self) -> None:
+        """Forget maps and results (another model was opened)."""
+        super().clear()
+        self._attribution = None
+        self.set_result(None)
+
+    # -- engine maps --------------------------------------------------------------------------
+    @QtCore.Slot()
+    def _on_choice(self, *_: object) -> None:
+        self._attribution = None
+        if self.kind.currentData() in ENGINE_MAPS:
+            self.inputs_changed()
+        self._redraw()
+
+    def context_changed(self) -> None:
+        """A new Jacobian: any integrated gradients of the old point are stale."""
+        self._attribution = None
+
+    def make_job(self) -> Any:
+        """Integrated gradients or SmoothGrad of the chosen output, when one of them is shown."""
+        kind, row = self.kind.currentData(), self.output.currentIndex()
+        if self.context is None or kind not in ENGINE_MAPS or row < 0:
+            return None
+        if not self.context.input_spec.is_image:
+            return None
+        return attribution_job(self.context, kind, row)
+
+    def describe_run(self) -> str:
+        """Status text while the engine works."""
+        return f"Computing {MAPS[self.kind.currentData()]}…"
+
+    def show_analysis(self, analysis: Any) -> None:
+        """An engine map arrived: draw it."""
+        self._attribution = analysis
+        self._redraw()
+
+    def analysis(self) -> ImageMap | None:
+        """The analysis shown, exportable."""
         return self._map
 
-    def picture_widget(self) -> QtWidgets.QWidget:  # noqa: D102
+    def picture_widget(self) -> QtWidgets.QWidget:
+        """What the exported picture shows."""
         return self.graphics
 
     @QtCore.Slot(int)
@@ -142,7 +192,18 @@ class SaliencyView(AnalysisView):
                                 if result is not None else "")
             return
         kind = self.kind.currentData()
-        values = saliency(result, row) if kind == "saliency" else gradient_times_input(result, row)
+        if kind in ENGINE_MAPS:
+            answer = self._attribution
+            if answer is None or answer.row != row:
+                self.overlay.clear()
+                self._map = None
+                self.set_exportable(False)
+                return
+            values = layout.reduce(np.asarray(answer.map_values, dtype=float), signed=True)
+        elif kind == "saliency":
+            values = saliency(result, row)
+        else:
+            values = gradient_times_input(result, row)
         grey = layout.to_hwc(np.asarray(result.point, dtype=float)).mean(axis=2)
         finite = grey[np.isfinite(grey)]
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
@@ -163,10 +224,23 @@ class SaliencyView(AnalysisView):
         self.set_exportable(True)
         height, width = values.shape[:2]
         self.plot.setRange(xRange=(0, width), yRange=(0, height), padding=0)
-        name = "saliency |∂ {0} / ∂ x|" if kind == "saliency" else "x · ∂ {0} / ∂ x"
-        self.plot.setTitle(name.format(label) + " over the input image")
+        names = {"saliency": "saliency |∂ {0} / ∂ x|", "gxi": "x · ∂ {0} / ∂ x",
+                 "integrated_gradients": "integrated gradients of {0}",
+                 "smoothgrad": "SmoothGrad of {0}"}
+        self.plot.setTitle(names[kind].format(label))
         total = float(np.nansum(values))
-        note = (f"Sum over the image: {total:.4g} ≈ f(x) − f(0) to first order."
-                if kind == "gxi" else f"Largest |∂f/∂x|: {levels[1]:.4g}.")
+        if kind == "gxi":
+            note = f"Sum over the image: {total:.4g} ≈ f(x) − f(0) to first order."
+        elif kind == "integrated_gradients":
+            a = self._attribution
+            note = (f"Sum over the image: {total:.4g}; f(x) − f(baseline) = "
+                    f"{a.f_x - a.f_baseline:.4g}; completeness gap {a.completeness_gap:.3g} "
+                    f"({100 * a.relative_gap:.2g} % with {a.steps} steps).")
+        elif kind == "smoothgrad":
+            a = self._attribution
+            note = (f"Mean gradient over {a.samples} noisy copies (σ = {a.sigma:.3g}); its "
+                    f"largest standard error is {float(np.nanmax(a.standard_error)):.3g}.")
+        else:
+            note = f"Largest |∂f/∂x|: {levels[1]:.4g}."
         self.status.setText(f"{note} Grey: the input image; colour: the map at "
                             f"{self.opacity.value()} % opacity.")

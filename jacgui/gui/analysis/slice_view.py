@@ -75,7 +75,8 @@ class SliceView(TaskView):
         self.status.setText(self.hint)
 
     # -- inputs -------------------------------------------------------------------------------
-    def context_changed(self) -> None:  # noqa: D102
+    def context_changed(self) -> None:
+        """Follow a new Jacobian."""
         if self.context is not None:
             result = self.context.result
             self.picker.set_labels(result.output_labels, result.input_labels)
@@ -113,13 +114,15 @@ class SliceView(TaskView):
         for item in (self.curve, self.tangent, self.point):
             item.setData([], [])
 
-    def make_job(self) -> Any:  # noqa: D102
+    def make_job(self) -> Any:
+        """``(operation, arguments)`` for the current inputs, or ``None``."""
         row, col = self.picker.cell()
         if self.context is None or row < 0 or col < 0:
             return None
         return slice_job(self.context, row, col, float(self.half_range.value()))
 
-    def describe_run(self) -> str:  # noqa: D102
+    def describe_run(self) -> str:
+        """Status text while the job runs."""
         return "Evaluating the model along the slice…"
 
     # -- drawing ------------------------------------------------------------------------------
@@ -154,5 +157,6 @@ class SliceView(TaskView):
         ]
         self.status.setText("<br>".join(lines))
 
-    def picture_widget(self) -> QtWidgets.QWidget:  # noqa: D102
+    def picture_widget(self) -> QtWidgets.QWidget:
+        """What the exported picture shows."""
         return self.graphics

@@ -66,7 +66,8 @@ class SweepView(TaskView):
         self.quantity.currentIndexChanged.connect(self._redraw)
         self.status.setText(self.hint)
 
-    def context_changed(self) -> None:  # noqa: D102
+    def context_changed(self) -> None:
+        """Follow a new Jacobian."""
         if self.context is not None:
             r = self.context.result
             self.picker.set_labels(r.output_labels, r.input_labels)
@@ -83,14 +84,16 @@ class SweepView(TaskView):
         super().clear()
         self._redraw()  # with no analysis: removes the curves and lines
 
-    def make_job(self) -> Any:  # noqa: D102
+    def make_job(self) -> Any:
+        """``(operation, arguments)`` for the current inputs, or ``None``."""
         row, col = self.picker.cell()
         if self.context is None or row < 0 or col < 0:
             return None
         return sweep_job(self.context, row, col, self.dtype.currentData(),
                           bool(self.scheme.currentData()))
 
-    def describe_run(self) -> str:  # noqa: D102
+    def describe_run(self) -> str:
+        """Status text while the job runs."""
         return "Evaluating the model at every step…"
 
     def show_analysis(self, analysis: Any) -> None:
@@ -152,5 +155,6 @@ class SweepView(TaskView):
         self._items.append(line)
         self.legend.addItem(pg.PlotDataItem(pen=pen), label)
 
-    def picture_widget(self) -> QtWidgets.QWidget:  # noqa: D102
+    def picture_widget(self) -> QtWidgets.QWidget:
+        """What the exported picture shows."""
         return self.graphics

@@ -107,7 +107,7 @@ class TaskView(AnalysisView):
         self._analysis = analysis
         self.set_exportable(analysis is not None)
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802
+    def showEvent(self, event: Any) -> None:
         """Run what changed while hidden."""
         super().showEvent(event)
         if self._stale and self.auto:
