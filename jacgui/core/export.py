@@ -62,7 +62,7 @@ def result_to_text(result: JacobianResult) -> str:
 
 def _table(writer: Any, result: JacobianResult) -> None:
     writer.writerow([f"{result.output_name} \\ {result.input_name}", *result.input_labels])
-    for label, row in zip(result.output_labels, result.matrix):
+    for label, row in zip(result.output_labels, result.matrix, strict=True):
         writer.writerow([label, *(repr(float(v)) for v in row)])
 
 
@@ -79,7 +79,8 @@ def _write_csv(result: JacobianResult, path: Path) -> None:
 def _write_npz(result: JacobianResult, path: Path) -> None:
     arrays: dict[str, Any] = {
         "matrix": result.matrix, "point": result.point, "outputs": result.outputs,
-        "input_labels": np.array(result.input_labels), "output_labels": np.array(result.output_labels),
+        "input_labels": np.array(result.input_labels),
+        "output_labels": np.array(result.output_labels),
         "metadata": np.array(json.dumps(result_metadata(result))),
     }
     if result.steps is not None:

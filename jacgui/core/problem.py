@@ -158,7 +158,7 @@ class Problem:
                          requested or method, options.error_estimate)
 
     def checked_copy(self) -> Problem:
-        """This problem, unless it runs on a float64 copy that does not reproduce the model here.
+        """The same problem, unless its float64 copy does not reproduce the model here.
 
         Then it is the model's own problem, with a note saying why. The check
         (:func:`~jacgui.core.precision.check_float64_copy`) evaluates the model, once per point,

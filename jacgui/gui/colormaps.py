@@ -7,7 +7,7 @@ derivative is always the neutral colour.  Sequential maps are for non-negative v
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pyqtgraph as pg
@@ -83,7 +83,7 @@ def is_diverging(name: str) -> bool:
     return name not in _SEQUENTIAL
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_colormap(name: str) -> pg.ColorMap:
     """The pyqtgraph :class:`~pyqtgraph.ColorMap` called ``name``.
 

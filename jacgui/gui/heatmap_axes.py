@@ -1,10 +1,10 @@
-"""Axis that labels matrix cells by name and thins the labels to what fits.
+r"""Axis that labels matrix cells by name and thins the labels to what fits.
 
 The bottom (input) axis lays its labels out in the first of three ways that shows every
 label of the visible range, and thins only in the last:
 
 1. ``horizontal``: one line per label, when the widest label fits in a column;
-2. ``wrapped``: two lines, broken before the unit (``"stiffness\\n[N/m]"``) or at the space
+2. ``wrapped``: two lines, broken before the unit (``"stiffness\n[N/m]"``) or at the space
    that best balances the lines, when the wider line fits in a column;
 3. ``rotated``: vertical text reading upwards, one text line per column, thinned only when
    columns are narrower than a line; the axis is as tall as the longest visible label.
@@ -172,15 +172,15 @@ class LabelAxis(pg.AxisItem):
         return layout
 
     # -- pyqtgraph hooks -------------------------------------------------------------------------
-    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
+    def tickValues(self, low: float, high: float, size: float) -> list:
         """Cell centres to label in the visible range (pyqtgraph hook)."""
         # An inverted view (rows grow downwards) hands the range over reversed.
-        minVal, maxVal = min(minVal, maxVal), max(minVal, maxVal)
-        if not self._labels or size <= 0 or maxVal <= minVal:
+        low, high = min(low, high), max(low, high)
+        if not self._labels or size <= 0 or high <= low:
             self._shown = []
             return []
-        step = label_step(size / (maxVal - minVal), self._extent)
-        self._shown = visible_label_indices(minVal, maxVal, len(self._labels), step)
+        step = label_step(size / (high - low), self._extent)
+        self._shown = visible_label_indices(low, high, len(self._labels), step)
         return [(float(step), [i + 0.5 for i in self._shown])]
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
@@ -218,18 +218,18 @@ class LabelAxis(pg.AxisItem):
                 texts.append((QtCore.QPointF(x, top), self._rotated_text(i)))
         return axis_spec, tick_specs, texts
 
-    def drawPicture(self, p: QtGui.QPainter, axisSpec: tuple, tickSpecs: list,
-                    textSpecs: list) -> None:
+    def drawPicture(self, p: QtGui.QPainter, axis_spec: tuple, tick_specs: list,
+                    text_specs: list) -> None:
         """Draw axis and ticks as pyqtgraph does; rotated labels turned by -90 degrees."""
         if self._layout != "rotated" or not self._horizontal_axis():
-            super().drawPicture(p, axisSpec, tickSpecs, textSpecs)
+            super().drawPicture(p, axis_spec, tick_specs, text_specs)
             return
-        super().drawPicture(p, axisSpec, tickSpecs, [])
+        super().drawPicture(p, axis_spec, tick_specs, [])
         p.setFont(self._font)
         p.setPen(self.textPen())
         height = self._metrics.height()
         flags = int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
-        for anchor, text in textSpecs:
+        for anchor, text in text_specs:
             p.save()
             p.translate(anchor)
             p.rotate(-90)

@@ -106,22 +106,27 @@ class PointTableModel(QAbstractTableModel):
         return dict(self._bad)
 
     # -- Qt model API -------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else int(self._values.size)
+    def rowCount(self, parent: Index | None = None) -> int:
+        """One row per element (Qt model API)."""
+        return 0 if parent is not None and parent.isValid() else int(self._values.size)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else 2
+    def columnCount(self, parent: Index | None = None) -> int:
+        """Label and value (Qt model API)."""
+        return 0 if parent is not None and parent.isValid() else 2
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        """Column titles (Qt model API)."""
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return ("Element", "Value")[section]
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
+        """Only values can be edited (Qt model API)."""
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         return base | Qt.ItemFlag.ItemIsEditable if index.column() == 1 else base
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """What a cell shows: label, value, refusal marks and tips (Qt model API)."""
         if not index.isValid():
             return None
         row, col = index.row(), index.column()
@@ -136,7 +141,8 @@ class PointTableModel(QAbstractTableModel):
                 return _EDITED
         if role == Qt.ItemDataRole.ToolTipRole:
             if row in self._bad:
-                return f"Not accepted: {self._bad[row]}. The value stays {format_value(self._values[row])}."
+                kept = format_value(self._values[row])
+                return f"Not accepted: {self._bad[row]}. The value stays {kept}."
             if col == 1 and self._default.size == self._values.size:
                 return f"default {format_value(self._default[row])}"
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 1:
@@ -144,6 +150,7 @@ class PointTableModel(QAbstractTableModel):
         return None
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        """Accept a typed value, or refuse it with a reason and mark the cell (Qt model API)."""
         if not index.isValid() or index.column() != 1 or role != Qt.ItemDataRole.EditRole:
             return False
         row = index.row()

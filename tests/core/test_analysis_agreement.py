@@ -17,7 +17,6 @@ import tensorflow as tf
 
 from jacgui.core import CancelToken, JacobianCancelled
 from jacgui.core.analysis import compare_ad_fd, save_analysis, step_sweep
-
 from tests.core.analytic import tanh_mlp
 
 from .analysis_models import function_model

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from jacgui.core.analysis import slice_cell, save_analysis
+from jacgui.core.analysis import save_analysis, slice_cell
 from jacgui.core.errors import JacguiError
 
 from .analysis_models import function_model, linear

@@ -30,10 +30,10 @@ def test_new_files_get_0666_minus_the_umask(tmp_path, umask_022):
 
 
 def test_every_writer_uses_it(tmp_path, umask_022):
+    from jacgui.core.export import save_result
     from jacgui.core.job import JacobianResult
     from jacgui.core.points import write_point
     from jacgui.core.spec import TensorInfo
-    from jacgui.core.export import save_result
 
     result = JacobianResult(np.eye(2), np.zeros(2), np.zeros(2), ("a", "b"), ("u", "v"), "x",
                             "y", (2,), (2,), "reverse")

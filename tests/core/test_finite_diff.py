@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from jacgui.core.traces import TraceCache
 import tensorflow as tf
 
 from jacgui.core.engine import jacobian
@@ -29,6 +27,7 @@ from jacgui.core.handle import ModelHandle
 from jacgui.core.planning import make_plan
 from jacgui.core.selection import select
 from jacgui.core.spec import TensorInfo
+from jacgui.core.traces import TraceCache
 
 from .analytic import tanh_mlp
 

@@ -56,10 +56,10 @@ def test_an_image_model_starts_from_the_sample_picture_not_zeros(loaded):
 
 
 def test_a_sidecar_point_wins_over_the_sample_picture(models, tmp_path):
+    import shutil
+
     from jacgui.core.loading import load_model
     from tests.core.model_factory import write_sidecar
-
-    import shutil
 
     path = tmp_path / "img.keras"
     shutil.copy(models["image"], path)

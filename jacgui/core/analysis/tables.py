@@ -25,9 +25,13 @@ ANALYSIS_FORMATS = (".csv", ".json", ".npz", ".npy")
 class Exportable(Protocol):
     """What :func:`save_analysis` needs from an analysis result."""
 
-    def to_rows(self) -> list[list[Any]]: ...
+    def to_rows(self) -> list[list[Any]]:
+        """The table: a header row, then one row per record."""
+        ...
 
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> dict[str, Any]:
+        """Arrays and metadata; ``primary`` names the main array."""
+        ...
 
 
 def json_safe(value: Any) -> Any:
@@ -65,7 +69,7 @@ def matrix_rows(matrix: np.ndarray, row_labels: Sequence[str], col_labels: Seque
                 corner: str = "") -> list[list[Any]]:
     """A labelled table: header of column labels, then one row per matrix row."""
     rows: list[list[Any]] = [[corner, *col_labels]]
-    rows += [[label, *values] for label, values in zip(row_labels, np.asarray(matrix))]
+    rows += [[label, *values] for label, values in zip(row_labels, np.asarray(matrix), strict=True)]
     return rows
 
 
@@ -86,8 +90,10 @@ def to_json_text(document: dict[str, Any]) -> str:
 
 
 def save_analysis(analysis: Exportable, path: str | os.PathLike[str]) -> Path:
-    """Write ``analysis`` as ``.csv`` (its table), ``.json`` (everything), ``.npz`` (arrays and
-    metadata) or ``.npy`` (its main array), via a temporary file renamed on success.
+    """Write ``analysis`` in the format its suffix names, whole or not at all.
+
+    ``.csv`` holds its table, ``.json`` everything, ``.npz`` its arrays and metadata and
+    ``.npy`` its main array.
     """
     path = Path(path)
     suffix = path.suffix.lower()

@@ -1,5 +1,7 @@
-"""Sensitivity analyses beyond the raw Jacobian, on screen: heatmap views, importance bars,
-slices, principal directions, AD/FD agreement, step sweeps, global sensitivity and image maps.
+"""Sensitivity analyses beyond the raw Jacobian, on screen.
+
+Heatmap views, importance bars, slices, principal directions, AD/FD agreement, step sweeps,
+global sensitivity (DGSM and Sobol indices) and image maps.
 
 Every number comes from :mod:`jacgui.core.views` and :mod:`jacgui.core.analysis`; anything that
 evaluates the model runs in the engine process through the window's job runner.

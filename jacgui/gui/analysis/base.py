@@ -65,7 +65,8 @@ class BarTable:
     def to_rows(self) -> list[list[Any]]:
         """Table: label, value."""
         return [["label", self.name], *[[lab, float(v)] for lab, v in zip(self.labels,
-                                                                           self.values)]]
+                                                                           self.values,
+                                                                           strict=True)]]
 
     def to_dict(self) -> dict[str, Any]:
         """Arrays and metadata; ``primary`` names the main array."""
