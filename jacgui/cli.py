@@ -32,6 +32,7 @@ from .core.job import DEFAULT_MEMORY_BUDGET, METHODS
 from .core.process.client import EngineClient
 from .core.process.remote import RemoteModel
 from .core.process.sandbox import default_memory_limit
+from .core.reasons import one_line
 from .core.text import printable
 
 COMMANDS = ("compute", "info", "bench", "analyse")
@@ -147,10 +148,9 @@ def _run(argv: Sequence[str] | None, engine: EngineClient) -> int:
             traceback.print_exc()
             if isinstance(error, EngineInternalError) and error.remote_traceback:
                 print(f"in the engine:\n{error.remote_traceback}", file=sys.stderr)
-        message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        if not isinstance(error, EngineInternalError):  # the engine's message names its type
-            message = f"{type(error).__name__}: {message}"
-        print(f"jacgui: internal error: {printable(message)} (set JACGUI_DEBUG=1 for details)",
+        # The engine's message names the remote type; one_line finds it there.
+        print(f"jacgui: internal error: {printable(one_line(error))} "
+              "(set JACGUI_DEBUG=1 for details)",
               file=sys.stderr)
         return 1
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ModelLoadError, UnsafeModelError
+from .reasons import one_line
 from .text import printable
 
 #: Largest config.json read from a .keras archive (real configs are kilobytes to a few MB).
@@ -117,7 +118,8 @@ def read_keras_config(path: Path) -> Any:
     except RecursionError:
         raise ModelLoadError(f"{name}: the model config nests too deeply to read") from None
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-        raise ModelLoadError(f"{name}: the model config is not JSON ({_first_line(exc)})") from None
+        reason = printable(one_line(exc, 120))
+        raise ModelLoadError(f"{name}: the model config is not JSON ({reason})") from None
 
 
 def find_untrusted(config: Any) -> list[str]:
@@ -164,7 +166,8 @@ def _archive_config(path: Path, name: str) -> bytes:
     except ModelLoadError:
         raise
     except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError) as exc:
-        raise ModelLoadError(f"{name}: cannot read the archive ({_first_line(exc)})") from None
+        reason = printable(one_line(exc, 120))
+        raise ModelLoadError(f"{name}: cannot read the archive ({reason})") from None
 
 
 def _h5_config(path: Path) -> str | bytes | None:
@@ -180,10 +183,6 @@ def _h5_config(path: Path) -> str | bytes | None:
     if isinstance(value, (bytes, str)):
         return value
     raise ModelLoadError(f"{printable(path.name)}: the model_config attribute is not text")
-
-
-def _first_line(exc: BaseException) -> str:
-    return printable((str(exc).splitlines() or [type(exc).__name__])[0][:120])
 
 
 def _dicts(config: Any) -> Iterator[dict[str, Any]]:

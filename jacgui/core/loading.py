@@ -23,9 +23,9 @@ import numpy as np
 
 from .errors import JacguiError, ModelLoadError, is_model_failure
 from .handle import ModelHandle
-from .loaders._common import short_message
 from .loaders.sidecar import apply_sidecar
 from .process.remote import RemoteModel
+from .reasons import short_reason
 
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5", ".py")
 
@@ -97,7 +97,7 @@ def load_model(path: str | Path, *, unsafe: bool = False, isolated: bool = False
     except (Exception, SystemExit) as exc:  # no raw TF/Keras traceback either
         if not is_model_failure(exc):
             raise  # a bug in jacgui: an internal error, never blamed on the user's file
-        raise ModelLoadError(f"cannot load {path.name}: {short_message(exc)}") from exc
+        raise ModelLoadError(f"cannot load {path.name}: {short_reason(exc)}") from exc
     return with_image_defaults(apply_sidecar(handle))
 
 

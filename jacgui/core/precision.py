@@ -28,8 +28,8 @@ from __future__ import annotations
 import numpy as np
 
 from .finite_diff import batched_function
-from .loaders._common import short_message
 from .loaders.float64 import lowest_precision
+from .reasons import short_reason
 from .selection import Selection
 from .traces import TraceCache
 
@@ -90,7 +90,7 @@ def _check(copy: Selection, copy_others: tuple, reference: Selection, reference_
     try:
         values = _evaluate(copy, copy_others, batch, traces)
     except Exception as exc:  # the model itself ran: whatever breaks is the copy's fault
-        return f"it fails at this point ({short_message(exc)})"
+        return f"it fails at this point ({short_reason(exc)})"
     f64 = values[0]
     moves = values[1:] - f64  # (2 * directions, m): small, large, small, large, ...
     small, large = moves[0::2], moves[1::2]

@@ -1,4 +1,4 @@
-"""The real cause of an exception, on one line.
+"""The real cause of an exception, on one line: the one place that turns errors into text.
 
 TensorFlow, Keras and AutoGraph wrap errors in layers of context: "in user code:" and the
 user's frames, "Graph execution error:" and the node's frames, "Exception encountered when
@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import re
 
+from .errors import JacguiError
+
 #: Longest reason kept: "the model failed while computing: <Type>: <reason>" stays near 250.
 MAX_REASON = 190
+#: Longest line shown to a user; the full text stays in the exception.
+MAX_LINE = 300
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # TensorFlow prefixes graph errors with "{{function_node __inference_f_3933}}": noise to a user.
@@ -59,3 +63,21 @@ def short_reason(error: BaseException) -> str:
     if len(reason) > MAX_REASON:
         reason = reason[: MAX_REASON - 3].rstrip() + "..."
     return f"{name}: {reason}" if reason else name
+
+
+def one_line(error: BaseException | str, limit: int = MAX_LINE) -> str:
+    """``error`` as one line for a person, at most ``limit`` characters.
+
+    A :class:`~jacgui.core.errors.JacguiError` is already written for users: its first line is
+    used as is. Any other exception is reduced to its real cause by :func:`short_reason`
+    (type included: it is part of the cause). Text has its whitespace collapsed.
+    """
+    if isinstance(error, str):
+        line = " ".join(error.split())
+    elif isinstance(error, JacguiError):
+        text = _ANSI.sub("", str(error)).strip()
+        line = next((part.strip() for part in text.splitlines() if part.strip()),
+                    type(error).__name__)
+    else:
+        line = short_reason(error)
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"

@@ -24,6 +24,8 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from jacgui.core.reasons import one_line
+
 from . import colormaps
 from . import help as help_dialogs
 from .actions import export as export_actions
@@ -40,7 +42,7 @@ from .model_flow import ModelFlow
 from .model_panel import ModelPanel
 from .point_editor import PointActions, PointEditor
 from .result_notes import ResultNotes
-from .runner import EngineLink, JobRunner, describe_failure
+from .runner import EngineLink, JobRunner
 from .sensitivity_view import SensitivityMapView
 from .settings import APPLICATION, ORGANISATION, Settings
 from .state import WindowState
@@ -282,7 +284,7 @@ def install_excepthook(state: WindowState) -> None:
         if debug_enabled():
             traceback.print_exception(kind, exc, tb, file=sys.stderr)
         try:
-            state.report_error(f"Internal error: {describe_failure(exc)} "
+            state.report_error(f"Internal error: {one_line(exc)} "
                                "(set JACGUI_DEBUG=1 for details)")
         except RuntimeError:  # the window is already gone at exit
             pass
@@ -310,8 +312,10 @@ class StartupProbe(QObject):
         self._session = session
         self._painted = False
         session.window.installEventFilter(self)
-        session.state.engine_changed.connect(lambda: mark("tf_ready"))
-        session.state.model_changed.connect(lambda: mark("model_loaded"))
+        self._marked: set[str] = set()
+        # The engine status changes again when a model brings its sandbox summary: mark once.
+        session.state.engine_changed.connect(lambda: self._mark_once("tf_ready"))
+        session.state.model_changed.connect(lambda: self._mark_once("model_loaded"))
         # Connected after the views, so the heatmap already holds the result.
         session.state.result_changed.connect(self._on_result)
 
@@ -321,6 +325,11 @@ class StartupProbe(QObject):
             self._painted = True
             mark("painted")
         return False
+
+    def _mark_once(self, event: str) -> None:
+        if event not in self._marked:
+            self._marked.add(event)
+            mark(event)
 
     def _on_result(self) -> None:
         if self._session.state.result is None:

@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from jacgui.core.errors import JacguiError
-from jacgui.core.messages import one_line
+from jacgui.core.reasons import one_line
 
 from .actions.points import read_point_file
 from .runner import JobRunner

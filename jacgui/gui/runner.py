@@ -20,12 +20,12 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from jacgui.core.errors import (
     EngineCrashedError,
-    JacguiError,
     JacobianCancelled,
     UnsafeModelError,
 )
+from jacgui.core.reasons import one_line
 
-__all__ = ["EngineLink", "JobRunner", "describe_failure"]
+__all__ = ["EngineLink", "JobRunner"]
 
 Done = Callable[[Any, BaseException | None], None]
 Progress = Callable[[int, int], None]
@@ -48,15 +48,6 @@ class EngineLink(Protocol):
 
     def close(self) -> None:
         """Stop the engine."""
-
-
-def describe_failure(error: BaseException) -> str:
-    """One line for the user: a JacguiError's message, else type and first line."""
-    text = str(error).strip()
-    if not isinstance(error, JacguiError):
-        text = f"{type(error).__name__}: {text}" if text else type(error).__name__
-    first = text.splitlines()[0] if text else type(error).__name__
-    return first if len(first) <= 300 else first[:297] + "…"
 
 
 class JobRunner(QObject):
@@ -119,7 +110,7 @@ class JobRunner(QObject):
         """Start the engine (its answer arrives as ``engine_ready``)."""
         self._link.start(lambda status, error: self._post.emit(
             lambda: self.engine_ready.emit(status, "" if error is None
-                                           else describe_failure(error))))
+                                           else one_line(error))))
 
     def shutdown(self) -> None:
         """Cancel everything and stop the engine; answers still in flight are dropped."""
@@ -147,7 +138,7 @@ class JobRunner(QObject):
             self.model_opened.emit(info, path)
             return
         _log(error)
-        self.model_failed.emit(path, describe_failure(error), isinstance(error, UnsafeModelError))
+        self.model_failed.emit(path, one_line(error), isinstance(error, UnsafeModelError))
 
     # -- jobs ---------------------------------------------------------------------------------
     def submit(self, kind: str, op: str, args: dict[str, Any], context: Any = None) -> int:
@@ -202,7 +193,7 @@ class JobRunner(QObject):
             _log(error)
             if isinstance(error, EngineCrashedError):
                 self.crashed.emit(kind)
-            self.failed.emit(kind, describe_failure(error))
+            self.failed.emit(kind, one_line(error))
         else:
             self.finished.emit(kind, value, context)
 

@@ -110,5 +110,6 @@ def test_cli_exits_1_for_a_bug_in_the_engine(tmp_path, capsys, monkeypatch, debu
     model.write_bytes(b"x")
     assert cli.main(["compute", str(model)]) == 1
     err = capsys.readouterr().err
-    assert "jacgui: internal error: EngineInternalError: KeyError: 'plan' (in the engine)" in err
+    # The remote type is the cause; the wrapper's name says nothing to the user.
+    assert "jacgui: internal error: KeyError: 'plan' (in the engine) (set JACGUI_DEBUG" in err
     assert ("Traceback: engine side" in err) == debug

@@ -1,4 +1,4 @@
-"""Helpers shared by the model loaders: short error messages, dtype names, fixed-batch calls."""
+"""Helpers shared by the model loaders: dtype names, shapes and fixed-batch calls."""
 
 from __future__ import annotations
 
@@ -9,21 +9,7 @@ import numpy as np
 
 from .._tf import tf
 from ..errors import ModelLoadError
-from ..reasons import short_reason
 from ..spec import TensorInfo
-
-MAX_MESSAGE = 200
-
-
-def short_message(exc: BaseException) -> str:
-    """First meaningful line of an exception, prefixed by its type, at most ~200 characters."""
-    return short_reason(exc)
-
-
-def one_line(text: str) -> str:
-    """Collapse whitespace so a message fits on one line, shortened to ~200 characters."""
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1].rstrip() + "…"
 
 
 def dtype_name(dtype: Any) -> str:

@@ -22,7 +22,7 @@ import numpy as np
 
 from .._tf import keras
 from ..errors import ModelLoadError
-from ._common import short_message
+from ..reasons import short_reason
 
 # Mixed-precision policies are widened too: a float64 finite difference through float16
 # compute would be no better than float32.
@@ -64,7 +64,7 @@ def rebuild_float64(model: Any, *, unsafe: bool) -> Any:
     except ModelLoadError:
         raise
     except Exception as exc:  # any failure means "no float64 for this model"
-        raise ModelLoadError(f"cannot rebuild the model in float64: {short_message(exc)}") from None
+        raise ModelLoadError(f"cannot rebuild the model in float64: {short_reason(exc)}") from None
     return clone
 
 

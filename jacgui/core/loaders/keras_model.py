@@ -14,11 +14,11 @@ from .._tf import keras, tf
 from ..errors import ModelLoadError, UnsafeModelError
 from ..handle import ForwardFn, ModelHandle
 from ..keras_prescan import prescan_keras
+from ..reasons import short_reason
 from ..spec import TensorInfo
 from ._common import (
     dtype_name,
     fixed_batch_call,
-    short_message,
     static_shape,
     to_float32,
     zeros_point,
@@ -85,7 +85,7 @@ def _load(path: Path, unsafe: bool) -> Any:
             raise ModelLoadError(
                 f"{path.name} is not a valid HDF5 file (corrupt or truncated?)"
             ) from None
-        raise ModelLoadError(f"cannot load {path.name}: {short_message(exc)}") from None
+        raise ModelLoadError(f"cannot load {path.name}: {short_reason(exc)}") from None
 
 
 def _h5_keras_version(path: Path) -> str:
@@ -147,7 +147,7 @@ class _KerasAdapter:
         except Exception as exc:
             if self.fixed_batch in (None, 1):
                 raise ModelLoadError(
-                    f"{self.filename}: calling the model failed: {short_message(exc)}"
+                    f"{self.filename}: calling the model failed: {short_reason(exc)}"
                 ) from None
             self.needs_fixed = True
             out = self._call_fixed_probe(model)
@@ -178,7 +178,7 @@ class _KerasAdapter:
             out = model(self._args(self._zeros(self.fixed_batch)), training=False)
         except Exception as exc:
             raise ModelLoadError(
-                f"{self.filename}: calling the model failed: {short_message(exc)}"
+                f"{self.filename}: calling the model failed: {short_reason(exc)}"
             ) from None
         if isinstance(out, Mapping):
             return {k: v[:1] for k, v in out.items()}
@@ -247,7 +247,7 @@ def _float64_forward(model: Any, adapter: _KerasAdapter, unsafe: bool) -> Forwar
         }
         result = forward(zeros)
     except Exception as exc:  # the engine falls back to float32 on ModelLoadError
-        raise ModelLoadError(f"the float64 copy of the model fails: {short_message(exc)}") from None
+        raise ModelLoadError(f"the float64 copy of the model fails: {short_reason(exc)}") from None
     narrow = sorted(n for n, v in result.items() if v.dtype.is_floating and v.dtype != "float64")
     if narrow:
         # Layers created in a subclass's __init__ keep their own float32 policy.

@@ -28,8 +28,8 @@ from .._tf import tf
 from ..errors import ModelLoadError, PointError
 from ..handle import ForwardFn, ModelHandle
 from ..points import validate_point
+from ..reasons import short_reason
 from ..spec import TensorInfo
-from ._common import short_message
 
 INPUT_NAME = "x"
 OUTPUT_NAME = "f"
@@ -41,7 +41,7 @@ def load_pyfile(path: Path) -> ModelHandle:
     try:
         namespace = runpy.run_path(str(path), run_name="__jacgui_model__")
     except BaseException as exc:  # SystemExit and friends must not escape either
-        raise ModelLoadError(f"running {path.name} raised {short_message(exc)}") from None
+        raise ModelLoadError(f"running {path.name} raised {short_reason(exc)}") from None
     f = namespace.get("f")
     if f is None:
         raise ModelLoadError(f"{path.name} defines no function f(x)")
@@ -59,7 +59,7 @@ def load_pyfile(path: Path) -> ModelHandle:
     try:
         value = tf().convert_to_tensor(f(tf().constant(start, tf().float32)))
     except Exception as exc:
-        raise ModelLoadError(f"{path.name}: f(POINT) raised {short_message(exc)}") from None
+        raise ModelLoadError(f"{path.name}: f(POINT) raised {short_reason(exc)}") from None
     out_shape = tuple(int(d) for d in value.shape)
     out_names = _names(path.name, namespace, "OUTPUT_NAMES", int(np.prod(out_shape)))
     forward = _batched(f, "float32")
@@ -68,7 +68,7 @@ def load_pyfile(path: Path) -> ModelHandle:
         tf().function(forward)({INPUT_NAME: tf().constant(start[None], tf().float32)})
     except Exception as exc:
         raise ModelLoadError(
-            f"{path.name}: f cannot be traced by TensorFlow (use tf ops only): {short_message(exc)}"
+            f"{path.name}: f cannot be traced by TensorFlow (use tf ops only): {short_reason(exc)}"
         ) from None
     return ModelHandle(
         path=str(path),
@@ -137,5 +137,5 @@ def _float64(f: Any, name: str, start: np.ndarray) -> ForwardFn:
     try:
         forward({INPUT_NAME: tf().constant(start[None], tf().float64)})
     except Exception as exc:  # the engine falls back to float32 on ModelLoadError
-        raise ModelLoadError(f"{name}: f fails in float64: {short_message(exc)}") from None
+        raise ModelLoadError(f"{name}: f fails in float64: {short_reason(exc)}") from None
     return forward

@@ -11,12 +11,12 @@ import numpy as np
 from .._tf import tf
 from ..errors import ModelLoadError
 from ..handle import ForwardFn, ModelHandle
+from ..reasons import short_reason
 from ..safety import check_savedmodel
 from ..spec import TensorInfo
 from ._common import (
     dtype_name,
     fixed_batch_call,
-    short_message,
     static_shape,
     to_float32,
     zeros_point,
@@ -38,7 +38,7 @@ def load_savedmodel(path: Path, *, unsafe: bool) -> ModelHandle:
     try:
         loaded = tf().saved_model.load(str(path))
     except Exception as exc:  # every failure becomes a one-line load error
-        raise ModelLoadError(f"cannot load SavedModel {path.name}: {short_message(exc)}") from None
+        raise ModelLoadError(f"cannot load SavedModel {path.name}: {short_reason(exc)}") from None
     signatures = dict(getattr(loaded, "signatures", {}) or {})
     key = next((k for k in SERVING_KEYS if k in signatures), None)
     if key is None and len(signatures) == 1:

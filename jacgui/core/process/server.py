@@ -43,6 +43,7 @@ from ..handle import ModelHandle
 from ..job import CancelToken, Progress
 from ..loading import load_model
 from ..model_info import SandboxStatus
+from ..reasons import one_line
 from . import codec, protocol, sandbox
 from .operations import OPERATIONS
 from .wire import FrameReader, Limits, ProtocolError, write_frame
@@ -152,7 +153,7 @@ class Engine:
             model = load_model(load["path"], unsafe=load["unsafe"])
             info = model.info(sandbox=self.status)
         except BaseException as error:  # every failure is the load's answer
-            self.load_error = f"loading {name} failed: {_first_line(error)}"
+            self.load_error = f"loading {name} failed: {one_line(error, 1000)}"
             self._fail(load["id"], error)
             return
         self.model = model
@@ -227,7 +228,7 @@ class Engine:
         text = "" if kind != "internal" else "".join(
             traceback.format_exception(type(error), error, error.__traceback__))
         self.send({"type": "error", "id": job_id, "kind": kind, "error_class": name,
-                   "message": _first_line(error), "traceback": text})
+                   "message": one_line(error, 1000), "traceback": text})
 
 
 def _out_of_memory(error: BaseException) -> bool:
@@ -238,14 +239,6 @@ def _out_of_memory(error: BaseException) -> bool:
             return True
         error, seen = error.__cause__ or error.__context__, seen + 1
     return False
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
-    if not isinstance(error, JacguiError):
-        line = f"{type(error).__name__}: {line}" if line else type(error).__name__
-    return line[:1000]
 
 
 def _leave(private_dir: Path, status: int) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtWidgets import QApplication
 
 from jacgui.core.errors import JacguiError
-from jacgui.core.messages import one_line
+from jacgui.core.reasons import one_line
 
 from ..state import WindowState
 

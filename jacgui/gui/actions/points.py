@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from jacgui.core.errors import JacguiError
-from jacgui.core.messages import one_line
+from jacgui.core.reasons import one_line
 
 from ..state import WindowState
 
