@@ -31,8 +31,10 @@ DEBOUNCE_MS = 150
 LIVE_INTERVAL_MS = 30
 #: Arrow keys move the selection quickly; the cell is checked only where it comes to rest.
 CROSS_CHECK_DELAY_MS = 120
-#: A job estimated to take longer than this is stopped after its first chunk to ask the user.
-LONG_JOB_SECONDS = 60.0
+#: A job estimated to take longer than this is stopped to ask the user, after its second chunk:
+#: the pace of the chunks after the first (which traces the model) is the estimate; the plan
+#: alone cannot know the model's speed.
+LONG_JOB_SECONDS = 10.0
 #: Jobs estimated to take longer than this show their remaining time.
 ETA_SHOWN_SECONDS = 3.0
 
@@ -84,6 +86,12 @@ class JacobianFlow(QObject):
         runner.cancelled.connect(self._on_cancelled)
         runner.crashed.connect(self._on_crashed)
         self._crashed = False  # the running Jacobian's engine died: offer a safer method
+        # What the user agreed to wait for: new points of it are not asked about again.
+        self._agreed: tuple[Any, ...] | None = None
+
+    def _job_key(self) -> tuple[Any, ...]:
+        state = self._state
+        return (id(state.model), state.input_name, state.output_name, state.method)
 
     # -- requests -----------------------------------------------------------------------------
     @Slot()
@@ -91,7 +99,7 @@ class JacobianFlow(QObject):
         """Compute the state's Jacobian now (any running one is cancelled); False if none."""
         self._debounce.stop()
         self._live_waiting = False
-        request = self._state.jacobian_request(confirmed)
+        request = self._state.jacobian_request(confirmed or self._agreed == self._job_key())
         if request is None:
             return False
         self._pending = request
@@ -153,7 +161,7 @@ class JacobianFlow(QObject):
         job = self._state.job.with_progress(done, total)
         self._state.set_job(job)
         request = self._pending
-        if (job.eta_seconds is not None and job.eta_seconds > LONG_JOB_SECONDS
+        if (job.eta_settled and job.eta_seconds > LONG_JOB_SECONDS
                 and request is not None and not request.confirmed):
             self._runner.cancel(JACOBIAN)
             # Asked once per job: its later chunks, already reported, must not ask again.
@@ -161,6 +169,7 @@ class JacobianFlow(QObject):
             text = (f"{request.method} on this model will take about "
                     f"{format_duration(job.eta_seconds)} more ({total} chunks). Go on?")
             if self._confirm(text):
+                self._agreed = self._job_key()
                 self.compute_now(confirmed=True)
 
     @Slot(str, object, object)

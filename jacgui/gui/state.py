@@ -65,14 +65,31 @@ class JobStatus:
     total: int = 0
     started: float = 0.0
     eta_seconds: float | None = None
+    #: Chunks done and the time when the first chunk was reported: the pace after it.
+    first_chunk: tuple[int, float] | None = None
+
+    @property
+    def eta_settled(self) -> bool:
+        """The ETA comes from the pace after the first chunk (which also traced the model)."""
+        return (self.eta_seconds is not None and self.first_chunk is not None
+                and self.done > self.first_chunk[0])
 
     def with_progress(self, done: int, total: int) -> JobStatus:
-        """The status after ``done`` of ``total`` chunks, with an ETA from the pace so far."""
+        """The status after ``done`` of ``total`` chunks, with an ETA from the pace so far.
+
+        The first chunk pays for tracing the model, so once a later chunk is done, the ETA is
+        paced by the chunks after it.
+        """
+        now = time.monotonic()
+        first = self.first_chunk or (done, now)
         eta = None
-        elapsed = time.monotonic() - self.started
-        if 0 < done < total and elapsed > 0:
-            eta = elapsed / done * (total - done)
-        return dataclasses.replace(self, done=done, total=total, eta_seconds=eta)
+        if 0 < done < total:
+            if done > first[0] and now > first[1]:
+                eta = (now - first[1]) / (done - first[0]) * (total - done)
+            elif now > self.started:
+                eta = (now - self.started) / done * (total - done)
+        return dataclasses.replace(self, done=done, total=total, eta_seconds=eta,
+                                   first_chunk=first)
 
 
 @dataclass(frozen=True)

@@ -231,3 +231,10 @@ def _no_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
     """The in-process test engine sandboxes nothing: the window must know (it asks before
     running a .py model without a sandbox). Tests of the sandboxed case set it back."""
     monkeypatch.setattr("jacgui.gui.model_flow.sandbox_available", lambda: False)
+
+
+@pytest.fixture(autouse=True)
+def _no_long_job_question(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether a job is "long" depends on the machine's speed: no test may ask by accident.
+    The tests of the question lower the limit to zero themselves."""
+    monkeypatch.setattr("jacgui.gui.jacobian_flow.LONG_JOB_SECONDS", float("inf"))

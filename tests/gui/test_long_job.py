@@ -1,4 +1,4 @@
-"""A Jacobian estimated to take long is stopped after its first chunks and the user is asked.
+"""A Jacobian estimated to take long is stopped after its second chunk and the user is asked.
 
 The limit is lowered to zero (any estimate is "long") and the engine holds the job after a
 chunk, so the question is asked while the job surely runs, whatever the machine's speed. The
@@ -42,7 +42,7 @@ def test_yes_runs_the_job_again_confirmed_and_asks_nothing_more(
     dialogs.confirm_answer = True
     submitted = len(jacobians(engine))
     dropped = window.runner.dropped
-    engine.hold_after_chunk = 1
+    engine.hold_after_chunk = 2
     state.point.set("x", np.full(512, 0.25))
     result = wait_result(qtbot, window, window.jacobian.compute_now)
     assert len(dialogs.confirm_questions) == 1
@@ -57,6 +57,15 @@ def test_yes_runs_the_job_again_confirmed_and_asks_nothing_more(
     assert state.result_request.confirmed and result.chunks > 2
     np.testing.assert_array_equal(result.point, np.full(512, 0.25))
     assert state.job.outcome == "done"
+    # A new point of the job the user agreed to wait for is not asked about again.
+    state.point.set("x", np.full(512, 0.5))
+    result = wait_result(qtbot, window, window.jacobian.compute_now)
+    assert len(dialogs.confirm_questions) == 1 and state.result_request.confirmed
+    np.testing.assert_array_equal(result.point, np.full(512, 0.5))
+    # Another method is another wait: asked again.
+    state.set_method("fd-central")
+    wait_result(qtbot, window, window.jacobian.compute_now)
+    assert len(dialogs.confirm_questions) == 2
 
 
 def test_no_keeps_the_previous_result_and_asks_once(qtbot: Any, window: Any, engine: Any,
@@ -65,9 +74,9 @@ def test_no_keeps_the_previous_result_and_asks_once(qtbot: Any, window: Any, eng
     dialogs.confirm_answer = False
     previous = state.result
     events = Events(window)
-    # The engine reports two chunks and holds before the window reads any of them: both
-    # estimates are waiting when the first one asks.
-    engine.hold_after_chunk = 2
+    # The engine reports three chunks and holds before the window reads any of them: the
+    # third estimate is still waiting when the second one asks, and must not ask again.
+    engine.hold_after_chunk = 3
     state.point.set("x", np.full(512, 0.25))
     window.jacobian.compute_now()
     assert engine.holding.wait(LONG / 1000)

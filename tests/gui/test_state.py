@@ -187,6 +187,18 @@ def test_eta_is_the_pace_so_far_times_the_chunks_left(monkeypatch: pytest.Monkey
     assert job.with_progress(4, 20).eta_seconds == pytest.approx(40.0)
     assert job.with_progress(0, 20).eta_seconds is None  # no pace yet
     assert job.with_progress(20, 20).eta_seconds is None  # done
+    assert not job.with_progress(4, 20).eta_settled  # the first report also paid for tracing
+
+
+def test_eta_after_the_first_chunk_leaves_out_its_tracing(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = SimpleNamespace(now=108.0)
+    monkeypatch.setattr(jacgui.gui.state, "time", SimpleNamespace(monotonic=lambda: clock.now))
+    # The first chunk took 8 s (tracing); the next three take 1 s each.
+    job = JobStatus(busy=True, started=100.0).with_progress(1, 100)
+    assert job.eta_seconds == pytest.approx(8.0 * 99) and not job.eta_settled
+    clock.now = 111.0
+    job = job.with_progress(4, 100)
+    assert job.eta_seconds == pytest.approx(96.0) and job.eta_settled
 
 
 # --- one typed value, all the way round ---------------------------------------------------------
