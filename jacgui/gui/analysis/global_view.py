@@ -11,9 +11,8 @@ from .. import colormaps
 from ..heatmap import HeatmapView
 from .bars import BarPlot
 from .base import carrier_for, plot_widget
-from .global_dialog import GlobalDialog
-from .jobs import GlobalRequest, global_job
-from .task_view import CancellableTaskView
+from .jobs import AnalysisContext, GlobalRequest, global_job
+from .sampled_view import SampledTaskView
 
 __all__ = ["AGGREGATE_VIEWS", "GlobalView"]
 
@@ -29,7 +28,7 @@ AGGREGATE_VIEWS: dict[str, tuple[str, str, str]] = {
 }
 
 
-class GlobalView(CancellableTaskView):
+class GlobalView(SampledTaskView):
     """Runs :func:`jacgui.core.analysis.global_sensitivity` in batches with progress and Cancel.
 
     ``state`` is ``"idle"``, ``"running"``, ``"done"``, ``"cancelled"`` or ``"failed"``.
@@ -39,18 +38,12 @@ class GlobalView(CancellableTaskView):
 
     kind = "global"
     export_name = "global_sensitivity"
-    auto = False
     hint = "Press Run… to average the Jacobian over many points."
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__("Global sensitivity over many points", parent)
+        super().__init__("Global sensitivity over many points",
+                         "Choose points (a file, or N samples in a box) and run", parent)
         self.state = "idle"
-        self.request: GlobalRequest | None = None
-        self.dialog: GlobalDialog | None = None
-        self.run_button = QtWidgets.QPushButton("Run…")
-        self.run_button.setToolTip("Choose points (a file, or N samples in a box) and run")
-        self.run_button.clicked.connect(self.open_dialog)
-        self.make_progress()
         self.aggregate = QtWidgets.QComboBox()
         for key, (text, _, _) in AGGREGATE_VIEWS.items():
             self.aggregate.addItem(text, key)
@@ -72,32 +65,9 @@ class GlobalView(CancellableTaskView):
         self.status.setText(self.hint)
 
     # -- running ------------------------------------------------------------------------------
-    @QtCore.Slot()
-    def open_dialog(self) -> None:
-        """Open the set-up dialog (non-blocking); Run starts the job."""
-        if self.context is None:
-            self.status.setText("Compute a Jacobian first.")
-            return
-        self.dialog = GlobalDialog(self.context.input_spec, self.context.result.point,
-                                   self.dialogs, self)
-        self.dialog.accepted.connect(self._on_dialog_accepted)
-        self.dialog.open()
-
-    @QtCore.Slot()
-    def _on_dialog_accepted(self) -> None:
-        if self.dialog is not None:
-            self.start(self.dialog.request())
-
-    def start(self, request: GlobalRequest) -> bool:
-        """Run ``request`` now (cancels a running one)."""
-        self.request = request
-        return self.run()
-
-    def make_job(self) -> Any:
-        """``(operation, arguments)`` for the current inputs, or ``None``."""
-        if self.context is None or self.request is None:
-            return None
-        return global_job(self.context, self.request)
+    def job_for(self, context: AnalysisContext, request: GlobalRequest) -> Any:
+        """The engine's job for ``request``."""
+        return global_job(context, request)
 
     def describe_run(self) -> str:
         """Status text while the job runs."""

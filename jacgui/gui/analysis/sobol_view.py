@@ -14,9 +14,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from .base import plot_widget, style_plot
-from .global_dialog import GlobalDialog
-from .jobs import GlobalRequest, sobol_job
-from .task_view import CancellableTaskView
+from .jobs import AnalysisContext, GlobalRequest, sobol_job
+from .sampled_view import SampledTaskView
 
 __all__ = ["SobolView"]
 
@@ -25,23 +24,18 @@ MAX_INPUTS = 20
 _S1, _ST = (52, 101, 164), (230, 120, 0)
 
 
-class SobolView(CancellableTaskView):
+class SobolView(SampledTaskView):
     """Runs :func:`jacgui.core.analysis.sobol_indices` in a box, with progress and Cancel."""
 
     kind = "sobol"
+    sobol_indices = True
     export_name = "sobol_indices"
-    auto = False
     progress_format = "step %v of %m"
     hint = "Press Run… to compute Sobol indices of the selected output over a box of inputs."
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__("Sobol indices: which inputs drive the output's variance", parent)
-        self.request: GlobalRequest | None = None
-        self.dialog: GlobalDialog | None = None
-        self.run_button = QtWidgets.QPushButton("Run…")
-        self.run_button.setToolTip("Choose the box and N, then run the Saltelli design")
-        self.run_button.clicked.connect(self.open_dialog)
-        self.make_progress()
+        super().__init__("Sobol indices: which inputs drive the output's variance",
+                         "Choose the box and N, then run the Saltelli design", parent)
         self.output = QtWidgets.QComboBox()
         self.output.setToolTip("The output whose indices are shown")
         for widget in (self.run_button, self.cancel_button, self.bar,
@@ -75,32 +69,9 @@ class SobolView(CancellableTaskView):
         if 0 <= row < self.output.count():
             self.output.setCurrentIndex(row)
 
-    @QtCore.Slot()
-    def open_dialog(self) -> None:
-        """Open the set-up dialog (non-blocking); Run starts the job."""
-        if self.context is None:
-            self.status.setText("Compute a Jacobian first.")
-            return
-        self.dialog = GlobalDialog(self.context.input_spec, self.context.result.point,
-                                   self.dialogs, self, sobol_indices=True)
-        self.dialog.accepted.connect(self._on_dialog_accepted)
-        self.dialog.open()
-
-    @QtCore.Slot()
-    def _on_dialog_accepted(self) -> None:
-        if self.dialog is not None:
-            self.start(self.dialog.request())
-
-    def start(self, request: GlobalRequest) -> bool:
-        """Run ``request`` now (cancels a running one)."""
-        self.request = request
-        return self.run()
-
-    def make_job(self) -> Any:
-        """The engine's ``sobol`` operation for the request."""
-        if self.context is None or self.request is None:
-            return None
-        return sobol_job(self.context, self.request)
+    def job_for(self, context: AnalysisContext, request: GlobalRequest) -> Any:
+        """The engine's job for ``request``."""
+        return sobol_job(context, request)
 
     def describe_run(self) -> str:
         """Status text while it runs."""
