@@ -42,9 +42,16 @@ Loader = Callable[[argparse.Namespace], tuple[RemoteModel, Any]]
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jacgui", description=(
-        "Explore the Jacobian of a TensorFlow/Keras model. Without a command, opens the window."))
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="jacgui",
+        usage=("jacgui [MODEL] [--point FILE] [--unsafe]      (the window)\n"
+               "       jacgui {compute,info,bench,analyse} MODEL ...  (headless)"),
+        description=("Explore the Jacobian of a TensorFlow/Keras model. Without a command, "
+                     "opens the window: on MODEL (.keras .h5 .py or a SavedModel folder) at the "
+                     "point in FILE, or on the bundled demo. --unsafe trusts MODEL's code."),
+        epilog="'jacgui COMMAND --help' describes a command's options.")
+    # The prefix of each command's usage; the default would repeat the custom usage above.
+    sub = parser.add_subparsers(dest="command", required=True, prog="jacgui")
     compute = sub.add_parser("compute", help="compute a Jacobian and print or save it")
     _model_arguments(compute)
     compute.add_argument("--input", help="input to differentiate (default: the first)")

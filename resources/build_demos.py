@@ -169,7 +169,7 @@ def build_digits() -> None:
     point = np.round(x_test[index].reshape(-1).astype(np.float64), 3).tolist()
     _save(model, "digits_cnn", {
         "inputs": {"image": {"point": point}},
-        "outputs": {"class_scores": {"names": [str(d) for d in range(10)]}},
+        "outputs": {"class_scores": {"names": [f"digit {d}" for d in range(10)]}},
     })
 
 

@@ -3,11 +3,13 @@
 Usage::
 
     QT_QPA_PLATFORM=offscreen python scripts/screenshot.py [MODEL] [-o docs/screenshot.png]
-        [--cell ROW COL] [--size 1280 800]
+        [--cell ROW COL] [--size 1280 800] [--tab jacobian|sensitivity]
 
 It builds the window as the application does (with its engine process), loads the model,
 waits for the Jacobian and the cross-check of one selected cell, then saves
-``window.grab()``. Settings go to a temporary file so the user's are not touched.
+``window.grab()`` with the chosen tab in front (``sensitivity``: the selected output's row of
+J laid out as the input image, for image models). Settings go to a temporary file so the
+user's are not touched.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ def main() -> int:
     parser.add_argument("-o", "--output", default=str(ROOT / "docs" / "screenshot.png"))
     parser.add_argument("--cell", nargs=2, type=int, default=(6, 2), metavar=("ROW", "COL"))
     parser.add_argument("--size", nargs=2, type=int, default=(1280, 800), metavar=("W", "H"))
+    parser.add_argument("--tab", choices=("jacobian", "sensitivity"), default="jacobian")
     args = parser.parse_args()
 
     from jacgui.gui.engine_link import start_engine
@@ -51,6 +54,10 @@ def main() -> int:
         window.show()
 
         def save() -> None:
+            if args.tab == "sensitivity" and window.tabs.currentIndex() != 1:
+                window.tabs.setCurrentIndex(1)
+                QTimer.singleShot(500, save)  # let the maps fit their panels
+                return
             window.grab().save(args.output)
             print(f"saved {args.output}")
             status["code"] = 0

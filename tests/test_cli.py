@@ -125,3 +125,16 @@ def test_fd_plain_and_richardson_are_named_in_the_method_line(capsys):
     assert "not extrapolated: the model has kinks (MaxPool, Relu)" in capsys.readouterr().out
     assert main(["compute", cnn, "--method", "fd-central", "--fd-richardson"]) == 0
     assert "Richardson-extrapolated" in capsys.readouterr().out
+
+
+def test_help_names_the_window_form_and_every_command(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith("usage: jacgui [MODEL] [--point FILE] [--unsafe]")
+    for command in ("compute", "info", "bench", "analyse"):
+        assert command in text
+    with pytest.raises(SystemExit):
+        main(["info", "--help"])
+    assert capsys.readouterr().out.startswith("usage: jacgui info ")

@@ -43,8 +43,11 @@ def vanishing_jacobian_note(matrix: np.ndarray, outputs: np.ndarray,
     largest = float(reach.max())
     values = np.asarray(outputs, dtype=np.float64)
     scale = float(np.abs(values[np.isfinite(values)]).max(initial=0.0))
-    advice = ("every derivative vanishes at this point: at an all-zero input every ReLU sits "
-              "on its kink, saturated activations are flat; try another point")
+    at_zero = point is not None and not np.any(np.asarray(point))
+    cause = ("at an all-zero input every ReLU sits on its kink" if at_zero else
+             "the activations are switched off or saturated here, as with untrained weights "
+             "or an input outside the range the model expects")
+    advice = f"every derivative vanishes at this point: {cause}; try another point"
     if largest == 0.0:
         return f"the Jacobian is exactly zero; {advice}"
     if largest <= VANISHING_RATIO * scale:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -76,6 +77,8 @@ class HeatmapView(QtWidgets.QWidget):
         self._plot.addItem(self._image)
         self._marker = SelectionMarker(lambda item: self._plot.addItem(item, ignoreBounds=True))
 
+        self._plot.vb.sigRangeChanged.connect(self._fit_value_labels)
+        self._plot.vb.sigResized.connect(self._fit_value_labels)
         self._bar = add_colorbar(self._image, self._plot, self._colormap, width=18)
         self._value_labels: list[pg.TextItem] = []
         self._values_shown = True
@@ -334,10 +337,12 @@ class HeatmapView(QtWidgets.QWidget):
         event.accept()
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
-        """Route arrow keys pressed in the graphics view to :meth:`keyPressEvent`."""
+        """Route arrow keys in the graphics view to :meth:`keyPressEvent`; refit the title."""
         if event.type() == QtCore.QEvent.Type.KeyPress and event.key() in _ARROWS:
             self.keyPressEvent(event)
             return True
+        if event.type() == QtCore.QEvent.Type.Resize and watched is self._glw:
+            self._show_title()
         return super().eventFilter(watched, event)
 
     # ----------------------------------------------------------------- internals
@@ -358,9 +363,30 @@ class HeatmapView(QtWidgets.QWidget):
         if (left, bottom, title) == self._titles:
             return
         self._titles = (left, bottom, title)
-        self._plot.setLabel("left", left)
-        self._plot.setLabel("bottom", bottom)
-        self._plot.setTitle(title or None)
+        # pyqtgraph renders labels as HTML: names from the user's files are text.
+        self._plot.setLabel("left", html.escape(left))
+        self._plot.setLabel("bottom", html.escape(bottom))
+        self._show_title()
+
+    def _show_title(self) -> None:
+        """The title, one line per " — " part, each elided to the view's width.
+
+        A title wider than the view would widen the plot's layout beyond the picture and
+        cut off the matrix and the colour bar of an export.
+        """
+        title = self._titles[2] if self._titles else ""
+        if not title:
+            self._plot.setTitle(None)
+            return
+        metrics = QtGui.QFontMetricsF(self._plot.titleLabel.item.font())
+        width = max(self._glw.width() - 40.0, 80.0)
+        lines = [metrics.elidedText(part, QtCore.Qt.TextElideMode.ElideMiddle, width)
+                 for part in title.split(" — ")]
+        self._plot.setTitle("<br>".join(html.escape(line) for line in lines))
+        # pyqtgraph sizes the title row for one line.
+        height = round(metrics.lineSpacing() * len(lines) + 16)
+        self._plot.titleLabel.setMaximumHeight(height)
+        self._plot.layout.setRowFixedHeight(0, height)
 
     def _update_image(self) -> None:
         if self._matrix is not None:
@@ -374,8 +400,11 @@ class HeatmapView(QtWidgets.QWidget):
         self._update_value_labels()
 
     def value_labels(self) -> list[str]:
-        """The texts written on the cells (row-major; empty for larger matrices)."""
-        return [item.textItem.toPlainText() for item in self._value_labels]
+        """The texts written on the cells, row-major.
+
+        Empty for matrices too large to write on, or cells too narrow for their text.
+        """
+        return [item.textItem.toPlainText() for item in self._value_labels if item.isVisible()]
 
     def _update_value_labels(self) -> None:
         matrix = self._matrix
@@ -394,8 +423,23 @@ class HeatmapView(QtWidgets.QWidget):
         for index, item in enumerate(self._value_labels):
             row, col = divmod(index, matrix.shape[1])
             value = float(matrix[row, col])
-            item.setText(f"{value:.4g}" if np.isfinite(value) else "no data")
+            item.setText(f"{value:.3g}" if np.isfinite(value) else "no data")
             item.setPos(col + 0.5, row + 0.5)
+        self._fit_value_labels()
+
+    def _fit_value_labels(self) -> None:
+        """Show the values only where every one fits its cell: overlapping text reads as none."""
+        if not self._value_labels:
+            return
+        view_box = self._plot.vb
+        pixel_w, pixel_h = view_box.viewPixelSize()
+        cell_w = 1.0 / pixel_w if pixel_w > 0 else 0.0
+        cell_h = 1.0 / pixel_h if pixel_h > 0 else 0.0
+        text_w = max(item.textItem.boundingRect().width() for item in self._value_labels)
+        text_h = max(item.textItem.boundingRect().height() for item in self._value_labels)
+        fits = view_box.width() > 0 and text_w + 4 <= cell_w and text_h <= cell_h
+        for item in self._value_labels:
+            item.setVisible(fits)
 
 
 def _label(labels: tuple[str, ...], index: int) -> str:

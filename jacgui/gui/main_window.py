@@ -114,7 +114,6 @@ class MainWindow(QMainWindow):
         page.setContentsMargins(0, 0, 0, 0)
         page.setSpacing(0)
         page.addWidget(self.views.view_selector)
-        page.addWidget(self.views.notes)
         page.addWidget(self.views.heatmap, 1)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
@@ -131,6 +130,8 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.banner)
+        # The result's notes (a vanishing Jacobian, a fallback) concern every tab.
+        layout.addWidget(self.views.notes)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 

@@ -137,7 +137,9 @@ class SensitivityMapView(QtWidgets.QWidget):
         self._bar.setLevels((low, high))
         self._backdrop.set_shape(layout.height, layout.width)
         label = result.output_labels[row] if row < len(result.output_labels) else f"#{row}"
-        self._titles[1] = f"∂ {label} / ∂ {result.input_name or 'x'}"
+        # The output (a class name, from a sidecar) is what the title must keep; the input is
+        # named over the left panel.
+        self._titles[1] = f"∂ {label}"
         summed = (f" Each pixel sums its {layout.channels} channels."
                   if layout.channels > 1 else "")
         self._caption.setText(

@@ -483,9 +483,25 @@ def test_parentless_view_is_garbage_collected_without_crashing(tmp_path) -> None
 def test_small_matrices_carry_their_values(qtbot) -> None:
     w = HeatmapView()
     qtbot.addWidget(w)
+    w.resize(600, 400)
+    w.show()
+    qtbot.waitExposed(w)
     w.set_result(make_result(np.array([[0.123456, np.nan]])))
-    assert w.value_labels() == ["0.1235", "no data"]
+    assert w.value_labels() == ["0.123", "no data"]
     w.set_result(make_result(np.ones((6, 6))))  # 36 cells: too many to write on
     assert w.value_labels() == []
     w.set_result(None)
     assert w.value_labels() == []
+
+
+def test_values_that_do_not_fit_their_cells_are_not_written(qtbot) -> None:
+    w = HeatmapView()
+    qtbot.addWidget(w)
+    w.resize(300, 300)
+    w.show()
+    qtbot.waitExposed(w)
+    # Eight cells in about 200 pixels: "-0.000343" would overlap its neighbours.
+    w.set_result(make_result(np.full((1, 8), -0.000343)))
+    qtbot.waitUntil(lambda: w.value_labels() == [], timeout=2000)
+    w.resize(1800, 300)
+    qtbot.waitUntil(lambda: w.value_labels() == ["-0.000343"] * 8, timeout=2000)
