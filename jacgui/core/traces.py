@@ -93,4 +93,4 @@ def traced(kind: str, body: Callable[..., Any], input_signature: Any = None) -> 
         TRACE_COUNTS[kind] += 1  # runs in Python, so only while tracing
         return body(*args)
 
-    return tf().function(counted, input_signature=input_signature)
+    return tf().function(counted, input_signature=input_signature, autograph=False)

@@ -47,6 +47,7 @@ def load_pyfile(path: Path) -> ModelHandle:
         raise ModelLoadError(f"{path.name} defines no function f(x)")
     if not callable(f):
         raise ModelLoadError(f"{path.name}: f is a {type(f).__name__}, not a function")
+    f = _with_autograph(f)
     shape, point = _shape_and_point(path.name, namespace)
     in_names = _names(path.name, namespace, "INPUT_NAMES", int(np.prod(shape)))
     spec = TensorInfo(INPUT_NAME, shape, "float32", in_names)
@@ -65,7 +66,8 @@ def load_pyfile(path: Path) -> ModelHandle:
     forward = _batched(f, "float32")
     try:
         # Traced, not eager: numpy calls inside f work eagerly but fail in the engine's graphs.
-        tf().function(forward)({INPUT_NAME: tf().constant(start[None], tf().float32)})
+        batch = tf().constant(start[None], tf().float32)
+        tf().function(forward, autograph=False)({INPUT_NAME: batch})
     except Exception as exc:
         raise ModelLoadError(
             f"{path.name}: f cannot be traced by TensorFlow (use tf ops only): {short_reason(exc)}"
@@ -82,6 +84,21 @@ def load_pyfile(path: Path) -> ModelHandle:
         notes=(f"{path.name} was executed as Python code to load it",),
         source=f,
     )
+
+
+def _with_autograph(f: Any) -> Any:
+    """``f`` with its Python control flow on tensors (``if x[0] > 0:``) turned into graph ops.
+
+    The engine traces its functions without AutoGraph: converting jacgui's and Keras's own code
+    cost about a second of every model's first Jacobian, and Keras runs its models unconverted
+    too. A file's function may rely on the conversion, so it is converted here, once.
+    """
+    if isinstance(f, tf().types.experimental.PolymorphicFunction):
+        return f  # a tf.function of its own converts itself when it is traced
+    try:
+        return tf().autograph.to_graph(f)
+    except Exception:  # no Python source to convert (a builtin, a C extension): nothing to do
+        return f
 
 
 def _shape_and_point(name: str, ns: dict[str, Any]) -> tuple[tuple[int, ...], Any]:
