@@ -161,7 +161,8 @@ def _running(client: EngineClient, args: dict) -> object:
 
 
 def cancel(runs: int, folder: Path) -> None:
-    from tests.process.models import STUCK, endless_savedmodel
+    from tests.process.conftest import wait_busy
+    from tests.process.models import endless_savedmodel
 
     cooperative, killed = [], []
     with EngineClient() as client:
@@ -177,8 +178,7 @@ def cancel(runs: int, folder: Path) -> None:
         client.open_model(endless_savedmodel(folder))
         for _ in range(min(runs, 3)):
             job = _running(client, {})
-            while not any(STUCK in line for line in client.engine_log()):
-                time.sleep(0.005)  # inside the endless loop, past every chunk boundary
+            wait_busy(client)  # inside the endless loop (it is silent), past every chunk boundary
             start = time.monotonic()
             client.cancel(job.job_id)
             try:
