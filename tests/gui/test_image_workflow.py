@@ -54,7 +54,9 @@ def test_mobilenet_like_model_opens_on_a_picture_with_readable_labels(
     assert result.input_labels[:2] == ("[0,0,0]", "[0,0,1]")
     assert result.input_labels[-1] == "[31,31,2]"
     labels = (*result.input_labels, *result.output_labels)
-    assert max(len(label) for label in labels) <= 9
+    # Short enough for the heatmap's axis: a name Keras numbers by how many layers the process
+    # made ('dense_37') keeps its place, a long one gives way to the bare index.
+    assert max(len(label) for label in labels) <= 16
     assert not any("keras_tensor" in label or "input_layer" in label for label in labels)
     assert not session.window.views.notes.isVisible()
 
