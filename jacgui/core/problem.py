@@ -130,7 +130,9 @@ class Problem:
 
     def x_tensor(self) -> Any:
         """The point as a tensor in the evaluation dtype."""
-        return tf().constant(self.x, dtype=self.dtype)
+        # Cast in numpy: tf.constant's own float64 -> float32 conversion is slower, and every
+        # Jacobian pays it. The traced functions are called flat, so the dtype must match.
+        return tf().constant(self.x.astype(self.dtype, copy=False))
 
     def facts(self) -> GraphFacts:
         """Activation size, gradient-cutting ops and vectorisation hazards; traced once."""

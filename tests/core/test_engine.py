@@ -216,3 +216,24 @@ def test_switching_outputs_back_and_forth_reuses_traces():
         jacobian(model, input="a", output="u")
         jacobian(model, input="a", output="v")
     assert dict(TRACE_COUNTS) == before
+
+
+def test_traces_are_called_flat_and_give_what_the_public_call_gives(mlp):
+    # The flat call skips the concrete function's signature binding (a tenth of a small
+    # model's Jacobian); it is private TensorFlow API, so a TensorFlow without it must be
+    # noticed here rather than as a silent slow-down.
+    import tensorflow as tf
+
+    from jacgui.core.autodiff import _flat_caller
+    from jacgui.core.problem import Problem
+
+    model, _ = mlp
+    problem = Problem.build(model)
+    function = tf.function(lambda x: (tf.tanh(x), tf.sin(x)[:, None] * x), autograph=False)
+    concrete = function.get_concrete_function(tf.TensorSpec((7,), tf.float32))
+    flat = _flat_caller(concrete)
+    assert flat is not concrete, "this TensorFlow has no flat call: the public call is used"
+    x = problem.x_tensor()  # the flat call converts nothing: the point must be float32 already
+    assert x.dtype == tf.float32
+    for got, expected in zip(flat(x), concrete(x), strict=True):
+        np.testing.assert_array_equal(got.numpy(), expected.numpy())
